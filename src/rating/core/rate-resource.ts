@@ -1,0 +1,110 @@
+import { foldIntervals } from './fold-intervals';
+import { bookTimeline } from './price-book-selection';
+import { priceImage } from './price-image';
+import type { Pricer } from './pricer';
+import { isPriceFailure } from './pricer';
+import { priceVm } from './price-vm';
+import { priceVs } from './price-vs';
+import type {
+  PriceBook,
+  RatedSegment,
+  RatingEvent,
+  RatingResult,
+  ResourceType,
+  UnratedSegment,
+} from './types';
+import { RatingIssueReason } from './types';
+
+/** The pricer of each resource type. */
+export const PRICERS: Readonly<Record<ResourceType, Pricer>> = {
+  vm: priceVm,
+  vs: priceVs,
+  image: priceImage,
+};
+
+export interface RateResourceInput {
+  resourceType: ResourceType;
+  tenantId: string;
+  /** All stored events of the resource, in any order. */
+  events: RatingEvent[];
+  /** All price-book versions (any tenant, any order); the tenant's and global ones are used. */
+  books: PriceBook[];
+}
+
+/** Ascending `to`, null (open) last. */
+function compareTo(a: number | null, b: number | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a - b;
+}
+
+/** A deterministic order of issues: from, to, reason, first event id. */
+function compareIssues(a: UnratedSegment, b: UnratedSegment): number {
+  if (a.from !== b.from) return a.from - b.from;
+  const byTo = compareTo(a.to, b.to);
+  if (byTo !== 0) return byTo;
+  if (a.reason !== b.reason) return a.reason < b.reason ? -1 : 1;
+  const ea = a.eventIds[0] ?? '';
+  const eb = b.eventIds[0] ?? '';
+  return ea < eb ? -1 : ea > eb ? 1 : 0;
+}
+
+/**
+ * Rates one resource (CONTRACT §3–§4): folds its events into attribute
+ * intervals, splits each at the tenant's price-book timeline and prices each
+ * piece. Unpriceable pieces become blocking issues (`no_price_book`,
+ * `unknown_template`, `unknown_state`) over that piece, with eventIds
+ * [openedBy]. Pieces are never merged across attribute intervals. Segments and
+ * issues are sorted by `from`; the result does not depend on the order of
+ * `events` or `books`.
+ */
+export function rateResource(input: RateResourceInput): RatingResult {
+  const { resourceType, tenantId, events, books } = input;
+  const pricer = PRICERS[resourceType];
+  const folded = foldIntervals(resourceType, events);
+  const segments: RatedSegment[] = [];
+  const issues: UnratedSegment[] = [...folded.issues];
+  for (const interval of folded.intervals) {
+    for (const piece of bookTimeline(books, tenantId, interval.from, interval.to)) {
+      if (piece.book === null) {
+        issues.push({
+          from: piece.from,
+          to: piece.to,
+          reason: RatingIssueReason.NoPriceBook,
+          message: `no price book (tenant ${tenantId} or global) in force from ${new Date(piece.from).toISOString()}`,
+          eventIds: [interval.openedBy],
+          blocking: true,
+        });
+        continue;
+      }
+      const outcome = pricer(piece.book, interval.attributes);
+      if (isPriceFailure(outcome)) {
+        issues.push({
+          from: piece.from,
+          to: piece.to,
+          reason: outcome.reason,
+          message: outcome.message,
+          eventIds: [interval.openedBy],
+          blocking: true,
+        });
+        continue;
+      }
+      segments.push({
+        from: piece.from,
+        to: piece.to,
+        attributes: { ...interval.attributes },
+        priceBookId: piece.book.id,
+        currency: piece.book.currency,
+        weight: outcome.weight,
+        pricePerHour: outcome.pricePerHour,
+        hourlyRate: outcome.hourlyRate,
+        openedBy: interval.openedBy,
+        closedBy: interval.closedBy,
+      });
+    }
+  }
+  segments.sort((a, b) => a.from - b.from);
+  issues.sort(compareIssues);
+  return { segments, issues };
+}
