@@ -1,0 +1,4 @@
+/** Every migration, in order. Listed as classes so compiled and ts-jest runs load the same set. */
+import { PriceBooks1763769600000 } from './1763769600000-price-books';
+
+export const migrations = [PriceBooks1763769600000];

@@ -1,0 +1,27 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/env.schema';
+
+/** 1 MiB: CONTRACT §1's request limit, enforced while reading the body. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Builds the HTTP application (Fastify adapter) for a resolved configuration.
+ * Used by `main.ts` and by the integration tests, so tests exercise the real
+ * server, filters and parsers.
+ */
+export async function createApp(
+  config: AppConfig,
+  opts: { logs?: boolean } = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    logger: opts.logs === false ? false : undefined,
+  });
+  if (opts.logs !== false) app.useLogger(app.get(Logger));
+  await app.init();
+  return app;
+}

@@ -1,0 +1,59 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { AuthModule } from './auth/auth.module';
+import { ProblemFilter } from './common/problem/problem.filter';
+import type { AppConfig } from './config/env.schema';
+import { dataSourceOptions } from './database/data-source-options';
+import { HealthModule } from './health/health.module';
+import { PriceBooksModule } from './price-books/price-books.module';
+import { RedisModule } from './redis/redis.module';
+
+@Module({})
+export class AppModule {
+  /** The application for one resolved configuration (validated env + service URLs). */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            redact: {
+              paths: ['req.headers.authorization', 'req.headers.cookie'],
+              censor: '[redacted]',
+            },
+            autoLogging: {
+              ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics',
+            },
+            genReqId: (req) => {
+              const given = req.headers['x-request-id'];
+              return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given)
+                ? given
+                : randomUUID();
+            },
+          },
+        }),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (c: ConfigService<AppConfig, true>) =>
+            dataSourceOptions({
+              databaseUrl: c.get('databaseUrl', { infer: true }),
+              poolSize: c.get('DB_POOL_SIZE', { infer: true }),
+              connectTimeoutMs: c.get('DB_CONNECT_TIMEOUT_MS', { infer: true }),
+              statementTimeoutMs: c.get('DB_STATEMENT_TIMEOUT_MS', { infer: true }),
+            }),
+        }),
+        RedisModule,
+        AuthModule,
+        HealthModule,
+        PriceBooksModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { Decimal } from '../rating/core/decimal';
+
+const PLAIN_DECIMAL = /^\d{1,18}(\.\d{1,15})?$/;
+
+/**
+ * A non-negative decimal given as a string ("0.0125") or a JSON number.
+ * Strings are taken digit for digit; numbers through their shortest
+ * round-trip form. At most 18 integer and 15 fractional digits.
+ */
+export const nonNegativeDecimal = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || v < 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a non-negative decimal' });
+      return z.NEVER;
+    }
+    const d = new Decimal(String(v));
+    if (d.decimalPlaces() > 15 || d.abs().gte('1e18')) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'must have at most 18 integer and 15 fractional digits',
+      });
+      return z.NEVER;
+    }
+    return d;
+  }
+  if (!PLAIN_DECIMAL.test(v)) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message:
+        'must be a non-negative decimal string such as "0.0125" (at most 18 integer and 15 fractional digits)',
+    });
+    return z.NEVER;
+  }
+  return new Decimal(v);
+});
+
+/** Zod issues → `{ field, message }` with paths like `image.tiers[1].upToGb`. */
+export function zodFieldErrors(
+  error: z.ZodError,
+  prefix = '',
+): { field: string; message: string }[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.reduce<string>(
+      (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p),
+      prefix,
+    );
+    let message = issue.message;
+    if (issue.code === z.ZodIssueCode.invalid_type && issue.received === 'undefined')
+      message = 'is required';
+    else if (issue.code === z.ZodIssueCode.unrecognized_keys)
+      return {
+        field: path || '(body)',
+        message: `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`,
+      };
+    else if (issue.code === z.ZodIssueCode.invalid_enum_value)
+      message = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+    else if (issue.code === z.ZodIssueCode.invalid_type)
+      message = `must be ${issue.expected}, not ${issue.received}`;
+    return { field: path || '(body)', message };
+  });
+}

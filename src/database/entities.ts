@@ -1,0 +1,5 @@
+import { PriceBookVersionEntity } from '../price-books/price-book-version.entity';
+import { FinalizedPeriodEntity } from '../price-books/finalized-period.entity';
+
+/** Every TypeORM entity, for the data source and the schema drift test. */
+export const entities = [PriceBookVersionEntity, FinalizedPeriodEntity];

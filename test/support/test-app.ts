@@ -1,0 +1,82 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { createApp } from '../../src/app.factory';
+import { parseEnv, type AppConfig } from '../../src/config/env.schema';
+import { migrateWithLock } from '../../src/database/migrate';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+function serverUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is not set: run through jest (global setup)');
+  return url;
+}
+
+/** A fresh, migrated database of its own for one test file. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `billing_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: serverUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl());
+  url.pathname = `/${name}`;
+  await migrateWithLock({
+    databaseUrl: url.toString(),
+    poolSize: 1,
+    connectTimeoutMs: 5000,
+    statementTimeoutMs: 60000,
+  });
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new Client({ connectionString: serverUrl() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  /** supertest against the real listening HTTP server. */
+  http: TestAgent;
+  baseUrl: string;
+  /** A direct connection pool to the test database, for assertions. */
+  db: Pool;
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+/** The real application on a real port, over its own database and the test Redis. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config: AppConfig = {
+    ...parseEnv({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', ...env }),
+    databaseUrl: database.url,
+    redisUrl: process.env.TEST_REDIS_URL!,
+  };
+  const app = await createApp(config, { logs: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const db = new Pool({ connectionString: database.url, max: 2 });
+  return {
+    app,
+    http: request(baseUrl),
+    baseUrl,
+    db,
+    config,
+    close: async () => {
+      await app.close();
+      await db.end();
+      await database.drop();
+    },
+  };
+}
