@@ -5,7 +5,8 @@ const RFC3339 =
 /**
  * Parses an RFC 3339 timestamp to epoch milliseconds (UTC). The service works
  * at millisecond precision: finer digits are truncated (floored), never rounded
- * up. Returns null for anything that is not a real instant (Feb 30, hour 24…).
+ * up. Returns null for anything that is not a real instant (Feb 30, hour 24…)
+ * and for years before 1970.
  */
 export function parseRfc3339(value: string): number | null {
   const m = RFC3339.exec(value);
@@ -14,7 +15,8 @@ export function parseRfc3339(value: string): number | null {
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1) return null;
+  // Date.UTC maps years 0–99 to 1900–1999; nothing billable predates 1970 anyway.
+  if (year < 1970 || month < 1 || month > 12 || day < 1) return null;
   if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
   let offsetMin = 0;
