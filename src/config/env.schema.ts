@@ -42,6 +42,17 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"')
     .default('control-plane-events'),
+  BULLMQ_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"')
+    .default('bull'),
+  /** Debugging and tests: record every rating run (lock held from/to) in rating_runs. */
+  RATING_AUDIT: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Fault injection for tests: hold each rating transaction open this long before commit. */
+  RATING_FAULT_DELAY_MS: int(0, 600000).default('0'),
   DB_POOL_SIZE: int(1, 200).default('10'),
   DB_CONNECT_TIMEOUT_MS: int(100, 120000).default('5000'),
   DB_STATEMENT_TIMEOUT_MS: int(100, 3600000).default('30000'),

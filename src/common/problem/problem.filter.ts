@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { isTransientDbError } from '../../database/transient-errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   ProblemCode,
@@ -47,6 +48,18 @@ export function toProblem(
         ? { checks: response.details }
         : {};
     return { problem: problem(status, code, shown, checks), headers: {} };
+  }
+  if (isTransientDbError(err)) {
+    // A failover or restart in progress: nothing was half-written (every
+    // write is one transaction), so the client may simply try again.
+    return {
+      problem: problem(
+        503,
+        ProblemCode.ServiceUnavailable,
+        'The database is unavailable; retry shortly',
+      ),
+      headers: { 'retry-after': '2' },
+    };
   }
   logger.error({ err, requestId }, 'unhandled error');
   return { problem: problem(500, ProblemCode.Internal), headers: {} };

@@ -1,0 +1,211 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Decimal } from '../rating/core/decimal';
+import type { RatingEvent, ResourceType } from '../rating/core/types';
+import { distinctResourceKeys, type ResourceKey } from './resource-key';
+import type { IncomingEvent } from './validation';
+
+/** A (source, id) stored before with other content. */
+export interface ContentConflict {
+  kind: 'content';
+  source: string;
+  id: string;
+}
+/** A resource that already belongs to another tenant. */
+export interface TenantConflict {
+  kind: 'tenant';
+  resource: ResourceKey;
+  storedTenantId: string;
+  tenantId: string;
+}
+
+/**
+ * Events and resources. Writes are batched (`unnest`, one statement per
+ * table) and ordered by key, so concurrent batches lock rows in the same
+ * order. Events are only ever inserted.
+ */
+@Injectable()
+export class EventsRepository {
+  /** Creates missing resources; answers those claimed by another tenant. */
+  async ensureResources(em: EntityManager, events: IncomingEvent[]): Promise<TenantConflict[]> {
+    const byKey = new Map<string, { key: ResourceKey; tenantId: string }>();
+    for (const e of events)
+      byKey.set(`${e.resourceType}/${e.subject}`, { key: e, tenantId: e.tenantId });
+    const keys = distinctResourceKeys(events);
+    const tenants = keys.map((k) => byKey.get(`${k.resourceType}/${k.subject}`)!.tenantId);
+    const types = keys.map((k) => k.resourceType);
+    const subjects = keys.map((k) => k.subject);
+    await em.query(
+      `INSERT INTO resources (resource_type, subject, tenant_id)
+       SELECT rt, sub, ten FROM unnest($1::text[], $2::text[], $3::text[]) AS u(rt, sub, ten)
+       ORDER BY rt, sub
+       ON CONFLICT (resource_type, subject) DO NOTHING`,
+      [types, subjects, tenants],
+    );
+    // A separate statement (a fresh snapshot): sees rows another transaction committed meanwhile.
+    const rows: {
+      resource_type: ResourceType;
+      subject: string;
+      tenant_id: string;
+      wanted: string;
+    }[] = await em.query(
+      `SELECT r.resource_type, r.subject, r.tenant_id, u.ten AS wanted
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS u(rt, sub, ten)
+         JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub
+        WHERE r.tenant_id <> u.ten`,
+      [types, subjects, tenants],
+    );
+    return rows.map((r) => ({
+      kind: 'tenant',
+      resource: { resourceType: r.resource_type, subject: r.subject },
+      storedTenantId: r.tenant_id,
+      tenantId: r.wanted,
+    }));
+  }
+
+  /**
+   * Inserts the events that are new; `(source, id)` already stored with the
+   * same content are duplicates, with other content conflicts. Events must be
+   * distinct by (source, id).
+   */
+  async insertEvents(
+    em: EntityManager,
+    events: IncomingEvent[],
+    via: 'http' | 'queue',
+  ): Promise<{ inserted: IncomingEvent[]; duplicates: number; conflicts: ContentConflict[] }> {
+    const sorted = [...events].sort((a, b) =>
+      a.source === b.source ? cmp(a.id, b.id) : cmp(a.source, b.source),
+    );
+    const rows: { source: string; id: string }[] = await em.query(
+      `INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, sequence, data, raw, content_hash, via)
+       SELECT s, i, rt, sub, ten, ty, t, seq::numeric, d::jsonb, r::jsonb, h, $12
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[])
+              WITH ORDINALITY AS u(s, i, rt, sub, ten, ty, t, seq, d, r, h, n)
+        ORDER BY n
+       ON CONFLICT (source, id) DO NOTHING
+       RETURNING source, id`,
+      [
+        sorted.map((e) => e.source),
+        sorted.map((e) => e.id),
+        sorted.map((e) => e.resourceType),
+        sorted.map((e) => e.subject),
+        sorted.map((e) => e.tenantId),
+        sorted.map((e) => e.type),
+        sorted.map((e) => new Date(e.time).toISOString()),
+        sorted.map((e) => e.sequence),
+        sorted.map((e) => JSON.stringify(e.data)),
+        sorted.map((e) => JSON.stringify(e.raw)),
+        sorted.map((e) => e.contentHash),
+        via,
+      ],
+    );
+    const insertedKeys = new Set(rows.map((r) => `${r.source}\u0000${r.id}`));
+    const inserted = sorted.filter((e) => insertedKeys.has(`${e.source}\u0000${e.id}`));
+    const existing = sorted.filter((e) => !insertedKeys.has(`${e.source}\u0000${e.id}`));
+    if (existing.length === 0) return { inserted, duplicates: 0, conflicts: [] };
+    const stored: { source: string; id: string; content_hash: string }[] = await em.query(
+      `SELECT e.source, e.id, e.content_hash
+         FROM unnest($1::text[], $2::text[]) AS u(s, i)
+         JOIN events e ON e.source = u.s AND e.id = u.i`,
+      [existing.map((e) => e.source), existing.map((e) => e.id)],
+    );
+    const hashes = new Map(stored.map((r) => [`${r.source}\u0000${r.id}`, r.content_hash]));
+    const conflicts: ContentConflict[] = existing
+      .filter((e) => hashes.get(`${e.source}\u0000${e.id}`) !== e.contentHash)
+      .map((e) => ({ kind: 'content', source: e.source, id: e.id }));
+    return { inserted, duplicates: existing.length - conflicts.length, conflicts };
+  }
+
+  /**
+   * Marks resources as needing rating (change_seq + 1), in key order so
+   * concurrent batches lock rows in the same order. The lock is FOR NO KEY
+   * UPDATE: FOR UPDATE would conflict with the FOR KEY SHARE locks that a
+   * concurrent batch's event inserts (foreign key checks) hold on the same
+   * row, and two batches would deadlock. `deletedAt` keeps the
+   * earliest deletion seen, which lets a new price book skip resources that
+   * ended before it.
+   */
+  async markChanged(em: EntityManager, events: IncomingEvent[]): Promise<ResourceKey[]> {
+    const keys = distinctResourceKeys(events);
+    const deletedAt = new Map<string, number>();
+    for (const e of events) {
+      if (!e.type.endsWith('.deleted')) continue;
+      const k = `${e.resourceType}/${e.subject}`;
+      deletedAt.set(k, Math.min(deletedAt.get(k) ?? Infinity, e.time));
+    }
+    await em.query(
+      `UPDATE resources r
+          SET change_seq = r.change_seq + 1,
+              dirty_since = COALESCE(r.dirty_since, now()),
+              deleted_at = LEAST(r.deleted_at, u.del)
+         FROM (SELECT u.rt, u.sub, u.del
+                 FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(rt, sub, del)
+                 JOIN resources l ON l.resource_type = u.rt AND l.subject = u.sub
+                ORDER BY u.rt, u.sub
+                  FOR NO KEY UPDATE OF l) AS u
+        WHERE r.resource_type = u.rt AND r.subject = u.sub`,
+      [
+        keys.map((k) => k.resourceType),
+        keys.map((k) => k.subject),
+        keys.map((k) => {
+          const d = deletedAt.get(`${k.resourceType}/${k.subject}`);
+          return d === undefined ? null : new Date(d).toISOString();
+        }),
+      ],
+    );
+    return keys;
+  }
+
+  /** Every stored event of one resource, as the rating core wants them. */
+  async eventsOf(em: EntityManager, key: ResourceKey): Promise<RatingEvent[]> {
+    const rows: {
+      source: string;
+      id: string;
+      type: string;
+      time: Date;
+      sequence: string | null;
+      data: Record<string, unknown>;
+    }[] = await em.query(
+      `SELECT source, id, type, time, sequence::text AS sequence, data
+           FROM events WHERE resource_type = $1 AND subject = $2`,
+      [key.resourceType, key.subject],
+    );
+    return rows.map((r) => ({
+      source: r.source,
+      id: r.id,
+      type: r.type,
+      time: r.time.getTime(),
+      sequence: r.sequence === null ? null : BigInt(r.sequence),
+      attributes: attributesOf(key.resourceType, r.data),
+    }));
+  }
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The rated attributes of a stored event's data (validated at ingest). Only the
+ * resource's own attributes count.
+ */
+export function attributesOf(
+  resourceType: ResourceType,
+  data: Record<string, unknown>,
+): RatingEvent['attributes'] {
+  const a: RatingEvent['attributes'] = {};
+  if ((resourceType === 'vm' || resourceType === 'vs') && typeof data.template === 'string')
+    a.template = data.template;
+  if (
+    resourceType === 'vm' &&
+    (data.state === 'running' || data.state === 'suspended' || data.state === 'stopped')
+  )
+    a.state = data.state;
+  if (resourceType === 'vs' && data.realServerCount !== undefined && data.realServerCount !== null)
+    a.realServerCount = Number(data.realServerCount);
+  if (
+    resourceType === 'image' &&
+    (typeof data.sizeGb === 'string' || typeof data.sizeGb === 'number')
+  )
+    a.sizeGb = new Decimal(String(data.sizeGb));
+  return a;
+}

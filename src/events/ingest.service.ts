@@ -1,0 +1,92 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ProblemCode, ProblemException } from '../common/problem/problem';
+import { inTransaction } from '../database/transaction';
+import { RatingQueue } from '../rating/rating.queue';
+import { EventsRepository } from './events.repository';
+import { findBatchConflicts, validateEvents, type IncomingEvent } from './validation';
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+}
+
+/** The maximum number of events in one request or job (CONTRACT §1). */
+export const MAX_EVENTS_PER_REQUEST = 1000;
+
+/**
+ * The one way events enter the system, shared by the HTTP and queue paths.
+ * All or nothing: a batch is validated whole, then stored in one transaction
+ * (resources, events, "needs rating" marks) that commits before the caller
+ * is answered. Rating is requested after the commit; if that enqueue is lost
+ * (Redis down, crash), the durable marks make the sweeper find the resources.
+ */
+@Injectable()
+export class IngestService {
+  private readonly logger = new Logger(IngestService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly events: EventsRepository,
+    private readonly ratingQueue: RatingQueue,
+  ) {}
+
+  /** Validates raw structured events; throws a 400 problem listing every error. */
+  validate(raw: unknown[], now = Date.now()): IncomingEvent[] {
+    if (raw.length > MAX_EVENTS_PER_REQUEST) {
+      throw new ProblemException(
+        413,
+        ProblemCode.PayloadTooLarge,
+        `At most ${MAX_EVENTS_PER_REQUEST} events per request; got ${raw.length}`,
+      );
+    }
+    if (raw.length === 0) {
+      throw ProblemException.validation([{ field: '(body)', message: 'the batch is empty' }]);
+    }
+    const result = validateEvents(raw, now);
+    if (!result.ok) throw ProblemException.validation(result.errors);
+    const conflict = findBatchConflicts(result.events);
+    if (conflict) throw new ProblemException(409, ProblemCode.EventConflict, conflict);
+    return result.events;
+  }
+
+  /** Stores validated events durably; 409 problems for content or tenant conflicts. */
+  async store(events: IncomingEvent[], via: 'http' | 'queue'): Promise<IngestResult> {
+    const unique = new Map<string, IncomingEvent>();
+    for (const e of events)
+      if (!unique.has(`${e.source}\u0000${e.id}`)) unique.set(`${e.source}\u0000${e.id}`, e);
+    const withinBatchDuplicates = events.length - unique.size;
+
+    const { inserted, duplicates } = await inTransaction(this.dataSource, async (em) => {
+      const tenantConflicts = await this.events.ensureResources(em, [...unique.values()]);
+      if (tenantConflicts.length > 0) {
+        const c = tenantConflicts[0];
+        throw new ProblemException(
+          409,
+          ProblemCode.TenantConflict,
+          `${c.resource.resourceType} ${c.resource.subject} belongs to tenant ${c.storedTenantId}, not ${c.tenantId}`,
+          { resourceType: c.resource.resourceType, resourceId: c.resource.subject },
+        );
+      }
+      const result = await this.events.insertEvents(em, [...unique.values()], via);
+      if (result.conflicts.length > 0) {
+        const c = result.conflicts[0];
+        throw new ProblemException(
+          409,
+          ProblemCode.EventConflict,
+          `Event ${c.id} from ${c.source} was stored before with different content; (source, id) identifies one event forever`,
+          { conflicts: result.conflicts.map(({ source, id }) => ({ source, id })) },
+        );
+      }
+      if (result.inserted.length > 0) await this.events.markChanged(em, result.inserted);
+      return result;
+    });
+
+    if (inserted.length > 0) {
+      await this.ratingQueue.requestRating(inserted).catch((err: unknown) => {
+        this.logger.warn(`rating request not enqueued, the sweeper will find it: ${String(err)}`);
+      });
+    }
+    return { accepted: inserted.length, duplicates: duplicates + withinBatchDuplicates };
+  }
+}
