@@ -22,6 +22,14 @@ export async function createApp(
     logger: opts.logs === false ? false : undefined,
   });
   if (opts.logs !== false) app.useLogger(app.get(Logger));
+  // CloudEvents media types are JSON (structured and batch mode); Fastify's own
+  // parser keeps prototype-poisoning protection and the 1 MiB limit.
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addContentTypeParser(
+    ['application/cloudevents+json', 'application/cloudevents-batch+json'],
+    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
+    fastify.getDefaultJsonParser('error', 'error'),
+  );
   await app.init();
   return app;
 }

@@ -9,7 +9,9 @@ import { ProblemFilter } from './common/problem/problem.filter';
 import type { AppConfig } from './config/env.schema';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
-import { PriceBooksModule } from './price-books/price-books.module';
+import { HttpApiModule } from './http-api.module';
+import { RatingQueueModule } from './rating/rating-queue.module';
+import { WorkersModule } from './workers/workers.module';
 import { RedisModule } from './redis/redis.module';
 
 @Module({})
@@ -51,7 +53,9 @@ export class AppModule {
         RedisModule,
         AuthModule,
         HealthModule,
-        PriceBooksModule,
+        RatingQueueModule,
+        ...(config.ROLE === 'worker' ? [] : [HttpApiModule]),
+        ...(config.ROLE === 'api' ? [] : [WorkersModule]),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };

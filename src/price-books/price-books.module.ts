@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
+import { RatingModule } from '../rating/rating.module';
 import { PriceBookRepository } from './price-book.repository';
-import { PriceBooksController } from './price-books.controller';
 import { PriceBooksService } from './price-books.service';
 
 @Module({
-  controllers: [PriceBooksController],
+  imports: [RatingModule],
   providers: [PriceBooksService, PriceBookRepository],
   exports: [PriceBooksService, PriceBookRepository],
 })

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ProblemCode, ProblemException } from '../common/problem/problem';
@@ -15,12 +15,18 @@ import {
   type PriceBookVersionView,
 } from './price-book.mapper';
 import { PriceBookRepository } from './price-book.repository';
+import { RatingQueue } from '../rating/rating.queue';
+import { RatingRepository } from '../rating/rating.repository';
 
 @Injectable()
 export class PriceBooksService {
+  private readonly logger = new Logger(PriceBooksService.name);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: PriceBookRepository,
+    private readonly rating: RatingRepository,
+    private readonly ratingQueue: RatingQueue,
   ) {}
 
   async list(tenantId?: string): Promise<PriceBookVersionView[]> {
@@ -32,8 +38,23 @@ export class PriceBooksService {
    * finalization, so the checks below cannot race another version or a period
    * being finalized. An identical resend answers the stored version
    * (`created: false`); anything else at the same scope and instant is a 409.
+   * Every resource the version may re-price is marked for rating in the same
+   * transaction, so usage it fixes is rated even if the wake-up below is lost.
    */
   async create(
+    input: CreatePriceBookInput,
+  ): Promise<{ version: PriceBookVersionView; created: boolean }> {
+    const result = await this.insert(input);
+    if (result.created) {
+      // The scheduled sweep finds the marked resources anyway; this makes it prompt.
+      await this.ratingQueue.requestSweep(0).catch((err: unknown) => {
+        this.logger.warn(`re-rating not requested, the scheduled sweep will do it: ${String(err)}`);
+      });
+    }
+    return result;
+  }
+
+  private async insert(
     input: CreatePriceBookInput,
   ): Promise<{ version: PriceBookVersionView; created: boolean }> {
     const body = toBody(input);
@@ -106,6 +127,7 @@ export class PriceBooksService {
         currency: input.currency,
         body,
       });
+      await this.rating.markRepriced(em, input.tenantId, effectiveFrom);
       return { version: toView(row), created: true };
     });
   }

@@ -1,0 +1,79 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { RequireScopes } from '../auth/scopes.decorator';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { RatingIssueReason } from './core/types';
+
+const query = z
+  .object({
+    tenantId: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1–128 chars of [A-Za-z0-9._-]')
+      .optional(),
+    reason: z.nativeEnum(RatingIssueReason).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+export interface RatingIssueView {
+  tenantId: string;
+  resourceType: string;
+  resourceId: string;
+  reason: RatingIssueReason;
+  message: string;
+  from: string;
+  to: string | null;
+  eventIds: string[];
+  blocking: boolean;
+  detectedAt: string;
+}
+
+@ApiTags('rating')
+@ApiBearerAuth()
+@RequireScopes('admin')
+@Controller('v1/rating-issues')
+export class RatingIssuesController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Usage that cannot be rated, and why (CONTRACT §4)' })
+  async list(
+    @Query(new ZodValidationPipe(query)) q: z.output<typeof query>,
+  ): Promise<{ items: RatingIssueView[] }> {
+    const rows: {
+      tenant_id: string;
+      resource_type: string;
+      subject: string;
+      reason: RatingIssueReason;
+      message: string;
+      from_at: Date;
+      to_at: Date | null;
+      event_ids: string[];
+      blocking: boolean;
+      detected_at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT tenant_id, resource_type, subject, reason, message, from_at, to_at, event_ids, blocking, detected_at
+         FROM rating_issues
+        WHERE ($1::text IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR reason = $2)
+        ORDER BY tenant_id, resource_type, subject, from_at
+        LIMIT $3`,
+      [q.tenantId ?? null, q.reason ?? null, q.limit],
+    );
+    return {
+      items: rows.map((r) => ({
+        tenantId: r.tenant_id,
+        resourceType: r.resource_type,
+        resourceId: r.subject,
+        reason: r.reason,
+        message: r.message,
+        from: r.from_at.toISOString(),
+        to: r.to_at?.toISOString() ?? null,
+        eventIds: r.event_ids,
+        blocking: r.blocking,
+        detectedAt: r.detected_at.toISOString(),
+      })),
+    };
+  }
+}

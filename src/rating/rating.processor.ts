@@ -1,0 +1,76 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { RatingRepository } from './rating.repository';
+import type { ResourceKey } from '../events/resource-key';
+import { RatingQueue, type RateJobData, type SweepJobData } from './rating.queue';
+import { RatingService } from './rating.service';
+import { DataSource } from 'typeorm';
+
+/** How long a resource stays dirty before the sweeper re-requests it. */
+export const SWEEP_GRACE_MS = 2_000;
+export const SWEEP_BATCH = 5_000;
+
+/**
+ * Runs rating jobs: `rate` re-rates the listed resources one by one (each in
+ * its own transaction, so at most one resource lock is held at a time and a
+ * failure of one does not undo the others); `sweep` finds resources still
+ * marked as needing rating — e.g. because the enqueue after their commit was
+ * lost — and requests them again.
+ */
+@Injectable()
+export class RatingProcessor {
+  private readonly logger = new Logger(RatingProcessor.name);
+
+  constructor(
+    private readonly rating: RatingService,
+    private readonly repo: RatingRepository,
+    private readonly queue: RatingQueue,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async process(
+    job: Job<RateJobData | SweepJobData>,
+  ): Promise<{ rated: number; clean: number } | { requested: number }> {
+    if (job.name === 'sweep')
+      return this.sweep((job.data as SweepJobData).graceMs ?? SWEEP_GRACE_MS);
+    const { resources } = job.data as RateJobData;
+    let rated = 0;
+    let clean = 0;
+    let firstError: unknown = null;
+    for (const [resourceType, subject] of resources) {
+      try {
+        const outcome = await this.rating.rate({ resourceType, subject });
+        if (outcome === 'rated') rated++;
+        else clean++;
+      } catch (err) {
+        firstError ??= err;
+        this.logger.error(`rating ${resourceType}/${subject} failed: ${String(err)}`);
+      }
+    }
+    // Retried with backoff; resources already rated are clean the second time.
+    if (firstError) throw firstError instanceof Error ? firstError : new Error('rating failed');
+    return { rated, clean };
+  }
+
+  /**
+   * Requests rating of every resource marked for longer than `graceMs` (the
+   * grace keeps the sweeper from duplicating requests that are on their way),
+   * page by page, oldest first.
+   */
+  async sweep(graceMs: number): Promise<{ requested: number }> {
+    let requested = 0;
+    let after: ResourceKey | null = null;
+    for (;;) {
+      const page: ResourceKey[] = await this.repo.dirtyResources(
+        this.dataSource.manager,
+        graceMs,
+        SWEEP_BATCH,
+        after,
+      );
+      if (page.length > 0) await this.queue.requestRating(page);
+      requested += page.length;
+      if (page.length < SWEEP_BATCH) return { requested };
+      after = page[page.length - 1];
+    }
+  }
+}
