@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,7 +45,6 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<Response> {
 describe('service boot (npm start)', () => {
   let dataDir: string;
   beforeAll(() => {
-    execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'ignore' });
     dataDir = mkdtempSync(join(tmpdir(), 'billing-boot-'));
     chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when we are root
   }, 120_000);

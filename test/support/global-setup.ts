@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseEnv } from '../../src/config/env.schema';
 import { resolveLocalServices, type LocalServices } from '../../src/infra/local-services';
@@ -12,6 +13,8 @@ declare global {
  * an embedded PostgreSQL under .data/test and a local or spawned Redis.
  */
 export default async function globalSetup(): Promise<void> {
+  // Tests that run the service as a process (boot, multi-worker, SIGKILL) use the build.
+  execFileSync('npx', ['nest', 'build'], { cwd: resolve(__dirname, '../..'), stdio: 'inherit' });
   const env = parseEnv(process.env);
   const services = await resolveLocalServices(env, {
     dataDir: resolve(__dirname, '../../.data/test'),

@@ -50,14 +50,26 @@ export interface TestApp {
   /** A direct connection pool to the test database, for assertions. */
   db: Pool;
   config: AppConfig;
+  /** Resolves once no resource is waiting to be rated (rating runs in-process with ROLE=all). */
+  ratingSettled(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The real application on a real port, over its own database and the test Redis. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+/**
+ * The real application on a real port, over its own database and the test
+ * Redis (its own BullMQ prefix). Pass `shareWith` to run a second app (e.g.
+ * ROLE=worker beside ROLE=api) over the same database and queues.
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  shareWith?: TestApp,
+): Promise<TestApp> {
+  const database = shareWith
+    ? { url: shareWith.config.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase();
+  const prefix = shareWith?.config.BULLMQ_PREFIX ?? `t${randomBytes(4).toString('hex')}`;
   const config: AppConfig = {
-    ...parseEnv({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', ...env }),
+    ...parseEnv({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', BULLMQ_PREFIX: prefix, ...env }),
     databaseUrl: database.url,
     redisUrl: process.env.TEST_REDIS_URL!,
   };
@@ -73,6 +85,18 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     baseUrl,
     db,
     config,
+    ratingSettled: async (timeoutMs = 20_000) => {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const { rows } = await db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL',
+        );
+        if (rows[0].n === 0) return;
+        if (Date.now() > until)
+          throw new Error(`${rows[0].n} resources still unrated after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     close: async () => {
       await app.close();
       await db.end();

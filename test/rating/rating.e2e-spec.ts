@@ -1,0 +1,271 @@
+import { Queue } from 'bullmq';
+import { RATING_QUEUE } from '../../src/rating/rating.queue';
+import { RatingService } from '../../src/rating/rating.service';
+import { cloudEvent } from '../factories/event.factory';
+import { priceBookBody } from '../factories/price-book.factory';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../support/test-app';
+
+const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+const BATCH = { ...auth, 'content-type': 'application/cloudevents-batch+json' };
+
+/** Deterministic shuffle (seeded), so a failure is reproducible. */
+function shuffle<T>(xs: T[], seed: number): T[] {
+  const a = [...xs];
+  let s = seed;
+  for (let i = a.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+describe(RatingService.name, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const post = (events: unknown[]) => t.http.post('/v1/events').set(BATCH).send(events).expect(202);
+  const intervals = async (subject: string) =>
+    (
+      await t.db.query(
+        `SELECT from_at, to_at, template, state, real_server_count, size_gb::text, weight::text, hourly_rate::text, opened_by, closed_by
+           FROM rated_intervals WHERE subject = $1 ORDER BY from_at`,
+        [subject],
+      )
+    ).rows;
+  /** Σ hourly_rate × hours, exact in NUMERIC. */
+  const exactAmount = async (subject: string) =>
+    (
+      await t.db.query(
+        `SELECT trim_scale(sum(hourly_rate * extract(epoch FROM (to_at - from_at)) / 3600))::text AS a
+           FROM rated_intervals WHERE subject = $1`,
+        [subject],
+      )
+    ).rows[0].a;
+  const issues = async (query = '') =>
+    (await t.http.get(`/v1/rating-issues${query}`).set(auth).expect(200)).body.items;
+
+  it('reports usage with no price book, and rates it once a book exists', async () => {
+    await post([
+      cloudEvent('image.created', 'img-early', '2026-10-01T00:00:00Z', {
+        tenantId: 't-0',
+        sizeGb: '50',
+      }),
+    ]);
+    await t.ratingSettled();
+    expect(await issues('?tenantId=t-0')).toEqual([
+      expect.objectContaining({
+        resourceType: 'image',
+        resourceId: 'img-early',
+        reason: 'no_price_book',
+        blocking: true,
+        to: null,
+      }),
+    ]);
+    expect(await intervals('img-early')).toEqual([]);
+
+    await t.http.post('/v1/price-books').set(auth).send(priceBookBody()).expect(201);
+    await t.ratingSettled();
+    expect(await issues('?tenantId=t-0')).toEqual([]);
+    expect(await intervals('img-early')).toEqual([
+      expect.objectContaining({ size_gb: '50', hourly_rate: '0.005', to_at: null }),
+    ]);
+  });
+
+  it('rates a VM resized and suspended mid-month exactly (hand-computed)', async () => {
+    const created = cloudEvent('vm.created', 'vm-r', '2026-10-01T00:00:00Z', {
+      template: 'standard',
+      state: 'running',
+    });
+    const resized = cloudEvent('vm.resized', 'vm-r', '2026-10-11T00:00:00Z', {
+      template: 'enhanced',
+    });
+    const suspended = cloudEvent('vm.suspended', 'vm-r', '2026-10-21T00:00:00Z');
+    const deleted = cloudEvent('vm.deleted', 'vm-r', '2026-10-31T00:00:00Z');
+    await post([created, resized, suspended, deleted]);
+    await t.ratingSettled();
+    const rows = await intervals('vm-r');
+    expect(
+      rows.map((r) => [
+        r.from_at.toISOString(),
+        r.to_at.toISOString(),
+        r.template,
+        r.state,
+        r.weight,
+        r.hourly_rate,
+        r.opened_by,
+        r.closed_by,
+      ]),
+    ).toEqual([
+      // 0.02 × 2 × 1 = 0.04/h for 240 h = 9.60
+      [
+        '2026-10-01T00:00:00.000Z',
+        '2026-10-11T00:00:00.000Z',
+        'standard',
+        'running',
+        '2',
+        '0.04',
+        created.id,
+        resized.id,
+      ],
+      // 0.02 × 4 × 1 = 0.08/h for 240 h = 19.20
+      [
+        '2026-10-11T00:00:00.000Z',
+        '2026-10-21T00:00:00.000Z',
+        'enhanced',
+        'running',
+        '4',
+        '0.08',
+        resized.id,
+        suspended.id,
+      ],
+      // 0.02 × 4 × 0.3 = 0.024/h for 240 h = 5.76
+      [
+        '2026-10-21T00:00:00.000Z',
+        '2026-10-31T00:00:00.000Z',
+        'enhanced',
+        'suspended',
+        '1.2',
+        '0.024',
+        suspended.id,
+        deleted.id,
+      ],
+    ]);
+    expect(await exactAmount('vm-r')).toBe('34.56');
+  });
+
+  it('gives the same intervals whatever order the events arrive in, one request each', async () => {
+    const story = (subject: string) => [
+      cloudEvent('vm.created', subject, '2026-10-01T00:00:00Z', {
+        template: 'normal',
+        state: 'running',
+      }),
+      cloudEvent('vm.stopped', subject, '2026-10-03T00:00:00Z', {}, { sequence: 2 }),
+      cloudEvent('vm.started', subject, '2026-10-03T00:00:00Z', {}, { sequence: 1 }), // same time: sequence decides
+      cloudEvent('vm.resized', subject, '2026-10-05T12:30:00Z', { template: 'standard' }),
+      cloudEvent('vm.migrated', subject, '2026-10-06T00:00:00Z', { fromNode: 'n1', toNode: 'n2' }),
+      cloudEvent('vm.started', subject, '2026-10-07T00:00:00Z'),
+      cloudEvent('vm.suspended', subject, '2026-10-09T00:00:00.250Z'),
+      cloudEvent('vm.resumed', subject, '2026-10-12T00:00:00Z'),
+      cloudEvent('vm.deleted', subject, '2026-10-20T00:00:00Z'),
+    ];
+    await post(story('vm-ordered'));
+    for (const e of shuffle(story('vm-shuffled'), 7)) await post([e]);
+    await t.ratingSettled();
+    const shape = (rows: Record<string, unknown>[]) =>
+      rows.map(({ opened_by: _o, closed_by: _c, ...rest }) => rest);
+    const ordered = await intervals('vm-ordered');
+    expect(ordered.length).toBe(6);
+    expect(shape(await intervals('vm-shuffled'))).toEqual(shape(ordered));
+    expect(await exactAmount('vm-shuffled')).toBe(await exactAmount('vm-ordered'));
+  });
+
+  it('reports an unknown template, and rates it once a new price book names it', async () => {
+    await post([
+      cloudEvent('vm.created', 'vm-gpu', '2026-10-01T00:00:00Z', {
+        tenantId: 't-gpu',
+        template: 'gpu',
+        state: 'running',
+      }),
+    ]);
+    await t.ratingSettled();
+    expect(await issues('?tenantId=t-gpu')).toEqual([
+      expect.objectContaining({
+        resourceId: 'vm-gpu',
+        reason: 'unknown_template',
+        message: expect.stringContaining('gpu'),
+      }),
+    ]);
+    const book = priceBookBody({
+      tenantId: 't-gpu',
+      effectiveFrom: '2026-10-01T00:00:00Z',
+      vm: { pricePerHour: '0.02', templateWeights: { gpu: '8' }, stateWeights: { running: '1' } },
+    });
+    await t.http.post('/v1/price-books').set(auth).send(book).expect(201);
+    await t.ratingSettled();
+    expect(await issues('?tenantId=t-gpu')).toEqual([]);
+    expect(await intervals('vm-gpu')).toEqual([
+      expect.objectContaining({ template: 'gpu', weight: '8', hourly_rate: '0.16' }),
+    ]);
+  });
+
+  it('reports events after deletion as non-blocking and ignores them', async () => {
+    const del = cloudEvent('image.deleted', 'img-del', '2026-10-02T00:00:00Z');
+    const late = cloudEvent('image.created', 'img-del', '2026-10-03T00:00:00Z', { sizeGb: '1' });
+    await post([
+      cloudEvent('image.created', 'img-del', '2026-10-01T00:00:00Z', { sizeGb: '200' }),
+      del,
+      late,
+    ]);
+    await t.ratingSettled();
+    const [issue] = (await issues()).filter(
+      (i: { resourceId: string }) => i.resourceId === 'img-del',
+    );
+    expect(issue).toMatchObject({
+      reason: 'event_after_deletion',
+      blocking: false,
+      eventIds: [late.id],
+    });
+    // graduated: 100 × 0.0001 + 100 × 0.00008 = 0.018 per hour, for 24 h
+    expect(await exactAmount('img-del')).toBe('0.432');
+  });
+
+  it('re-rating twice leaves the same rows (jobs are idempotent)', async () => {
+    const before = await intervals('vm-r');
+    await t.db.query(
+      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject = 'vm-r'`,
+    );
+    await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-r' });
+    await t.db.query(
+      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject = 'vm-r'`,
+    );
+    await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-r' });
+    expect(await intervals('vm-r')).toEqual(before);
+    expect(await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-r' })).toBe(
+      'clean',
+    );
+  });
+});
+
+describe('the sweeper', () => {
+  it('finds resources whose rating request was lost between commit and enqueue', async () => {
+    const api = await startTestApp({ ROLE: 'api' });
+    try {
+      await api.http.post('/v1/price-books').set(auth).send(priceBookBody()).expect(201);
+      await api.http
+        .post('/v1/events')
+        .set(BATCH)
+        .send([cloudEvent('image.created', 'img-lost', '2026-10-01T00:00:00Z', { sizeGb: '10' })])
+        .expect(202);
+      // Lose every rating request, as if the pod died right after the commit.
+      const q = new Queue(RATING_QUEUE, {
+        connection: { url: api.config.redisUrl },
+        prefix: api.config.BULLMQ_PREFIX,
+      });
+      await q.obliterate({ force: true });
+      await q.close();
+      const dirty = await api.db.query(
+        `SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL`,
+      );
+      expect(dirty.rows[0].n).toBe(1);
+
+      const worker = await startTestApp({ ROLE: 'worker' }, api);
+      try {
+        await worker.ratingSettled(30_000);
+        const rows = await api.db.query(
+          `SELECT hourly_rate::text FROM rated_intervals WHERE subject = 'img-lost'`,
+        );
+        expect(rows.rows).toEqual([{ hourly_rate: '0.001' }]);
+      } finally {
+        await worker.close();
+      }
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
+});
