@@ -129,7 +129,10 @@ export class EventsRepository {
   async markChanged(em: EntityManager, events: IncomingEvent[]): Promise<ResourceKey[]> {
     const keys = distinctResourceKeys(events);
     const deletedAt = new Map<string, number>();
+    const earliest = new Map<string, number>();
     for (const e of events) {
+      const key = `${e.resourceType}/${e.subject}`;
+      earliest.set(key, Math.min(earliest.get(key) ?? Infinity, e.time));
       if (!e.type.endsWith('.deleted')) continue;
       const k = `${e.resourceType}/${e.subject}`;
       deletedAt.set(k, Math.min(deletedAt.get(k) ?? Infinity, e.time));
@@ -138,9 +141,10 @@ export class EventsRepository {
       `UPDATE resources r
           SET change_seq = r.change_seq + 1,
               dirty_since = COALESCE(r.dirty_since, now()),
+              dirty_from = LEAST(r.dirty_from, u.earliest),
               deleted_at = LEAST(r.deleted_at, u.del)
-         FROM (SELECT u.rt, u.sub, u.del
-                 FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(rt, sub, del)
+         FROM (SELECT u.rt, u.sub, u.del, u.earliest
+                 FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(rt, sub, del, earliest)
                  JOIN resources l ON l.resource_type = u.rt AND l.subject = u.sub
                 ORDER BY u.rt, u.sub
                   FOR NO KEY UPDATE OF l) AS u
@@ -152,6 +156,7 @@ export class EventsRepository {
           const d = deletedAt.get(`${k.resourceType}/${k.subject}`);
           return d === undefined ? null : new Date(d).toISOString();
         }),
+        keys.map((k) => new Date(earliest.get(`${k.resourceType}/${k.subject}`)!).toISOString()),
       ],
     );
     return keys;

@@ -4,23 +4,37 @@ import type { ResourceKey } from '../events/resource-key';
 import { toCorePriceBook } from '../price-books/price-book.mapper';
 import { PriceBookVersionEntity } from '../price-books/price-book-version.entity';
 import type { PriceBook, RatingResult, ResourceType } from '../rating/core/types';
+import { RATED_INTERVAL_COLUMNS, type RatedIntervalRow } from './rated-interval.mapper';
 
 export interface ResourceState {
   tenantId: string;
   changeSeq: string;
   ratedSeq: string;
+  /** Earliest event time not reflected by the stored rating (null: none pending). */
+  dirtyFrom: Date | null;
 }
 
 /** Rating state, price books as the core wants them, and the rating output tables. */
 @Injectable()
 export class RatingRepository {
   async resourceState(em: EntityManager, key: ResourceKey): Promise<ResourceState | null> {
-    const rows: { tenant_id: string; change_seq: string; rated_seq: string }[] = await em.query(
-      `SELECT tenant_id, change_seq::text, rated_seq::text FROM resources WHERE resource_type = $1 AND subject = $2`,
+    const rows: {
+      tenant_id: string;
+      change_seq: string;
+      rated_seq: string;
+      dirty_from: Date | null;
+    }[] = await em.query(
+      `SELECT tenant_id, change_seq::text, rated_seq::text, dirty_from FROM resources WHERE resource_type = $1 AND subject = $2`,
       [key.resourceType, key.subject],
     );
-    return rows[0]
-      ? { tenantId: rows[0].tenant_id, changeSeq: rows[0].change_seq, ratedSeq: rows[0].rated_seq }
+    const r = rows[0];
+    return r
+      ? {
+          tenantId: r.tenant_id,
+          changeSeq: r.change_seq,
+          ratedSeq: r.rated_seq,
+          dirtyFrom: r.dirty_from,
+        }
       : null;
   }
 
@@ -99,7 +113,8 @@ export class RatingRepository {
       `UPDATE resources
           SET rated_seq = GREATEST(rated_seq, $3::bigint),
               rated_at = now(),
-              dirty_since = CASE WHEN change_seq <= $3::bigint THEN NULL ELSE dirty_since END
+              dirty_since = CASE WHEN change_seq <= $3::bigint THEN NULL ELSE dirty_since END,
+              dirty_from = CASE WHEN change_seq <= $3::bigint THEN NULL ELSE dirty_from END
         WHERE resource_type = $1 AND subject = $2`,
       [...k, ratedSeq],
     );
@@ -134,11 +149,41 @@ export class RatingRepository {
   ): Promise<number> {
     // TypeORM answers an UPDATE with [rows, rowCount].
     const [, count]: [unknown[], number] = await em.query(
-      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = COALESCE(dirty_since, now())
+      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = COALESCE(dirty_since, now()),
+                            dirty_from = LEAST(dirty_from, $2)
         WHERE ($1::text IS NULL OR tenant_id = $1) AND (deleted_at IS NULL OR deleted_at > $2)`,
       [tenantId, effectiveFrom],
     );
     return count;
+  }
+
+  async finalizedPeriods(em: EntityManager): Promise<string[]> {
+    const rows: { period: string }[] = await em.query(
+      `SELECT period FROM finalized_periods ORDER BY period`,
+    );
+    return rows.map((r) => r.period);
+  }
+
+  /** The resource's stored intervals (before they are replaced). */
+  intervalsOf(em: EntityManager, key: ResourceKey): Promise<RatedIntervalRow[]> {
+    return em.query(
+      `SELECT ${RATED_INTERVAL_COLUMNS} FROM rated_intervals WHERE resource_type = $1 AND subject = $2 ORDER BY from_at`,
+      [key.resourceType, key.subject],
+    );
+  }
+
+  async insertRestatements(
+    em: EntityManager,
+    key: ResourceKey,
+    tenantId: string,
+    periods: string[],
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO restatements (resource_type, subject, tenant_id, period)
+       SELECT $1, $2, $3, p FROM unnest($4::text[]) AS p
+       ON CONFLICT DO NOTHING`,
+      [key.resourceType, key.subject, tenantId, periods],
+    );
   }
 }
 

@@ -2,11 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { hostname } from 'node:os';
 import type { AppConfig } from '../config/env.schema';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { inTransaction } from '../database/transaction';
 import { EventsRepository } from '../events/events.repository';
 import { resourceKeyString, type ResourceKey } from '../events/resource-key';
-import { rateResource } from './core';
+import { AdvisoryLock } from '../database/locks';
+import { exactForEndedPeriod, periodRange, rateResource } from './core';
+import type { RatedSegment } from './core/types';
+import { segmentFromRow } from './rated-interval.mapper';
 import { RatingRepository } from './rating.repository';
 
 /** Lock class of the per-resource advisory locks (the second key is a hash of the resource). */
@@ -47,6 +50,9 @@ export class RatingService {
 
   async rate(key: ResourceKey): Promise<RateOutcome> {
     return inTransaction(this.dataSource, async (em) => {
+      // Shared: ratings run side by side, but never while a period is being
+      // finalized or a price book created (they take it exclusively).
+      await em.query('SELECT pg_advisory_xact_lock_shared($1)', [AdvisoryLock.PRICING]);
       const [{ locked_at: lockedAt }]: { locked_at: Date }[] = await em.query(
         'SELECT pg_advisory_xact_lock($1, hashtext($2)), clock_timestamp() AS locked_at',
         [RATING_LOCK_CLASS, resourceKeyString(key)],
@@ -64,6 +70,7 @@ export class RatingService {
         events,
         books,
       });
+      await this.recordRestatements(em, key, state.tenantId, state.dirtyFrom, result.segments);
       await this.repo.replaceRating(em, key, state.tenantId, result, state.changeSeq);
       if (this.audit) {
         await em.query(
@@ -75,5 +82,39 @@ export class RatingService {
       if (this.faultDelayMs > 0) await new Promise((r) => setTimeout(r, this.faultDelayMs));
       return 'rated';
     });
+  }
+
+  /**
+   * A late change to a finalized period never touches its invoice: it is
+   * recorded as a restatement of (resource, period), from which the next open
+   * statement derives the adjustment. Only periods whose exact amount really
+   * changed are recorded.
+   */
+  private async recordRestatements(
+    em: EntityManager,
+    key: ResourceKey,
+    tenantId: string,
+    dirtyFrom: Date | null,
+    next: RatedSegment[],
+  ): Promise<void> {
+    const finalized = await this.repo.finalizedPeriods(em);
+    if (finalized.length === 0) return;
+    // An event at t changes billing from t on only, and price books cannot
+    // touch finalized periods: changes that start after them cannot restate.
+    if (
+      dirtyFrom !== null &&
+      dirtyFrom.getTime() >= periodRange(finalized[finalized.length - 1]).end
+    )
+      return;
+    const previous = (await this.repo.intervalsOf(em, key)).map(segmentFromRow);
+    const overlaps = (seg: RatedSegment, p: string) => {
+      const { start, end } = periodRange(p);
+      return seg.from < end && (seg.to === null || seg.to > start);
+    };
+    const touched = finalized.filter((p) => [...previous, ...next].some((seg) => overlaps(seg, p)));
+    const changed = touched.filter(
+      (p) => !exactForEndedPeriod(previous, p).equals(exactForEndedPeriod(next, p)),
+    );
+    if (changed.length > 0) await this.repo.insertRestatements(em, key, tenantId, changed);
   }
 }

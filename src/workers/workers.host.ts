@@ -10,6 +10,7 @@ import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import type { AppConfig } from '../config/env.schema';
 import { CollectorProcessor } from '../events/collector.processor';
+import { FinalizePeriodService } from '../invoices/finalize-period.service';
 import { RatingProcessor } from '../rating/rating.processor';
 import {
   RATING_QUEUE,
@@ -19,6 +20,7 @@ import {
 } from '../rating/rating.queue';
 
 export const SWEEP_EVERY_MS = 5_000;
+export const FINALIZE_CHECK_EVERY_MS = 60_000;
 
 /**
  * Runs the BullMQ workers of ROLE=worker|all: the collector on the control
@@ -36,6 +38,7 @@ export class WorkersHost implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly config: ConfigService<AppConfig, true>,
     private readonly collector: CollectorProcessor,
     private readonly rating: RatingProcessor,
+    private readonly finalizer: FinalizePeriodService,
     @Inject(BULLMQ_PREFIX) private readonly prefix: string,
   ) {}
 
@@ -59,7 +62,10 @@ export class WorkersHost implements OnApplicationBootstrap, OnApplicationShutdow
     });
     const rating = new Worker<RateJobData | SweepJobData>(
       RATING_QUEUE,
-      (job) => this.rating.process(job),
+      async (job) =>
+        job.name === 'finalize'
+          ? { finalized: await this.finalizer.finalizeDue() }
+          : this.rating.process(job),
       {
         connection: this.connection(),
         prefix: this.prefix,
@@ -82,6 +88,13 @@ export class WorkersHost implements OnApplicationBootstrap, OnApplicationShutdow
         'sweeper',
         { every: SWEEP_EVERY_MS },
         { name: 'sweep', opts: { removeOnComplete: true, removeOnFail: 100 } },
+      );
+      // Automatic finalization (FINALIZE_AFTER_HOURS; 0 = off): the scheduler
+      // makes one job per interval across replicas, the finalization lock does the rest.
+      await scheduler.upsertJobScheduler(
+        'finalizer',
+        { every: FINALIZE_CHECK_EVERY_MS },
+        { name: 'finalize', opts: { removeOnComplete: true, removeOnFail: 100 } },
       );
     } catch (err) {
       this.logger.warn(

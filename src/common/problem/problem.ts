@@ -13,6 +13,10 @@ export enum ProblemCode {
   PriceBookExists = 'price-book-exists',
   PeriodFinalized = 'period-finalized',
   CurrencyChangeMidPeriod = 'currency-change-mid-period',
+  PeriodNotEnded = 'period-not-ended',
+  EarlierPeriodOpen = 'earlier-period-open',
+  UnratedUsage = 'unrated-usage',
+  RatingPending = 'rating-pending',
   ServiceUnavailable = 'service-unavailable',
   Internal = 'internal-error',
 }
@@ -53,6 +57,10 @@ const TITLES: Record<ProblemCode, string> = {
   [ProblemCode.PriceBookExists]: 'A different price-book version exists for this scope and instant',
   [ProblemCode.PeriodFinalized]: 'The change would re-price a finalized period',
   [ProblemCode.CurrencyChangeMidPeriod]: 'The currency would change inside a billing period',
+  [ProblemCode.PeriodNotEnded]: 'The period has not ended',
+  [ProblemCode.EarlierPeriodOpen]: 'An earlier period with usage is not finalized',
+  [ProblemCode.UnratedUsage]: 'The period has usage that cannot be rated',
+  [ProblemCode.RatingPending]: 'Events touching the period are still being rated',
   [ProblemCode.ServiceUnavailable]: 'The service is temporarily unavailable',
   [ProblemCode.Internal]: 'Internal server error',
 };

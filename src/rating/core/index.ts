@@ -42,3 +42,4 @@ export {
 } from './money';
 export type { CurrencyChange } from './currency-breaks';
 export { findCurrencyChangesMidPeriod } from './currency-breaks';
+export * from './statement';

@@ -1,0 +1,199 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ProblemCode, ProblemException } from '../common/problem/problem';
+import type { AppConfig } from '../config/env.schema';
+import { AdvisoryLock } from '../database/locks';
+import { inTransaction } from '../database/transaction';
+import { formatDisplay, formatMoney, nextPeriod, periodOf, periodRange } from '../rating/core';
+import { lineViews, StatementBuilder } from '../statements/statement-builder.service';
+import {
+  InvoicesRepository,
+  type InvoiceSummary,
+  type NewInvoiceLine,
+} from './invoices.repository';
+
+export interface FinalizeResult {
+  period: string;
+  invoices: InvoiceSummary[];
+}
+
+/**
+ * Finalizes a period (CONTRACT §5): one transaction under the exclusive
+ * pricing lock — price-book creation takes it too, and every rating takes it
+ * shared, so no rating is half-done and none can miss that the period is now
+ * finalized. It freezes each tenant's statement as of the period's end into
+ * an invoice numbered from a counter row in the same transaction (a rollback
+ * returns the numbers: gapless, in issue order). A second replica finalizing
+ * the same period waits for the lock, then finds it done and answers the
+ * same invoices.
+ */
+@Injectable()
+export class FinalizePeriodService {
+  private readonly logger = new Logger(FinalizePeriodService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: InvoicesRepository,
+    private readonly statements: StatementBuilder,
+    private readonly config: ConfigService<AppConfig, true>,
+  ) {}
+
+  async finalize(period: string, now = Date.now()): Promise<FinalizeResult> {
+    return inTransaction(this.dataSource, async (em) => {
+      await em.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.PRICING]);
+      if (await this.repo.isFinalized(em, period))
+        return { period, invoices: await this.repo.invoicesOfPeriod(em, period) };
+
+      const { start, end } = periodRange(period);
+      if (now < end) {
+        throw new ProblemException(
+          409,
+          ProblemCode.PeriodNotEnded,
+          `Period ${period} ends at ${new Date(end).toISOString()}`,
+        );
+      }
+      await this.closeEarlierPeriods(em, period);
+      const blocking = await this.repo.blockingIssues(em, start, end);
+      if (blocking.length > 0) {
+        throw new ProblemException(
+          409,
+          ProblemCode.UnratedUsage,
+          `Period ${period} has usage that cannot be rated (see GET /v1/rating-issues), e.g. ${blocking[0].resource_type} ${blocking[0].subject} of tenant ${blocking[0].tenant_id}: ${blocking[0].reason}`,
+          {
+            unrated: blocking.map((b) => ({
+              tenantId: b.tenant_id,
+              resourceType: b.resource_type,
+              resourceId: b.subject,
+              reason: b.reason,
+            })),
+          },
+        );
+      }
+      const pending = await this.repo.pendingBefore(em, end);
+      if (pending > 0) {
+        throw new ProblemException(
+          409,
+          ProblemCode.RatingPending,
+          `${pending} resource(s) have events touching ${period} that are not rated yet; retry shortly`,
+          { pendingResources: pending },
+          { 'retry-after': '5' },
+        );
+      }
+
+      // Build every statement while the period is still the earliest open one
+      // (that is where adjustments land), then freeze them.
+      const statements = [];
+      for (const tenantId of await this.repo.tenantsToInvoice(em, start, end)) {
+        const s = await this.statements.build(em, tenantId, period, end);
+        if (s.lines.length > 0) statements.push(s);
+      }
+      await this.repo.markFinalized(em, period);
+      for (const s of statements) {
+        const tenantId = s.tenantId;
+        const seq = await this.repo.nextNumber(em);
+        const views = lineViews(s.lines, s.currency);
+        const lines: NewInvoiceLine[] = s.lines.map((l, i) => {
+          const view = views[i];
+          return l.type === 'usage'
+            ? {
+                type: 'usage',
+                resourceType: l.resourceType,
+                subject: l.resourceId,
+                adjustsPeriod: null,
+                hours: formatDisplay(l.hours),
+                amount: view.amount,
+                exactAmount: l.exact.toString(),
+                intervals: view.type === 'usage' ? view.intervals : null,
+              }
+            : {
+                type: 'adjustment',
+                resourceType: l.resourceType,
+                subject: l.resourceId,
+                adjustsPeriod: l.adjustsPeriod,
+                hours: null,
+                amount: view.amount,
+                exactAmount: null,
+                intervals: null,
+              };
+        });
+        await this.repo.insertInvoice(
+          em,
+          {
+            id: randomUUID(),
+            number: `INV-${String(seq).padStart(6, '0')}`,
+            seq,
+            tenantId,
+            period,
+            currency: s.currency,
+            total: formatMoney(s.total, s.currency!),
+          },
+          lines,
+        );
+      }
+      return { period, invoices: await this.repo.invoicesOfPeriod(em, period) };
+    });
+  }
+
+  /**
+   * Every earlier period must be finalized first. Earlier periods without any
+   * usage are finalized here too (no invoices), so "the earliest period that is
+   * not finalized" — where adjustments land — is always the next one.
+   */
+  private async closeEarlierPeriods(em: EntityManager, period: string): Promise<void> {
+    const finalized = new Set(await this.repo.finalizedPeriods(em));
+    const first = await this.repo.firstUsage(em);
+    if (first === null) return;
+    for (let p = periodOf(first); p < period; p = nextPeriod(p)) {
+      if (finalized.has(p)) continue;
+      const { start, end } = periodRange(p);
+      if (await this.repo.hasUsage(em, start, end)) {
+        throw new ProblemException(
+          409,
+          ProblemCode.EarlierPeriodOpen,
+          `Period ${p} has usage and is not finalized; finalize it first`,
+          {
+            earliestOpenPeriod: p,
+          },
+        );
+      }
+      await this.repo.markFinalized(em, p);
+    }
+  }
+
+  /**
+   * Automatic finalization (FINALIZE_AFTER_HOURS after a period ends; 0 = off):
+   * finalizes, oldest first, every period with usage that is due. A 409
+   * (unrated usage, pending ratings) leaves it for the next run.
+   */
+  async finalizeDue(now = Date.now()): Promise<string[]> {
+    const hours = this.config.get('FINALIZE_AFTER_HOURS', { infer: true });
+    if (hours === 0) return [];
+    const done: string[] = [];
+    const em = this.dataSource.manager;
+    const first = await this.repo.firstUsage(em);
+    if (first === null) return done;
+    const finalized = new Set(await this.repo.finalizedPeriods(em));
+    for (
+      let p = periodOf(first);
+      periodRange(p).end + hours * 3_600_000 <= now;
+      p = nextPeriod(p)
+    ) {
+      if (finalized.has(p)) continue;
+      try {
+        await this.finalize(p, now);
+        done.push(p);
+      } catch (err) {
+        if (err instanceof ProblemException) {
+          this.logger.log(
+            `automatic finalization of ${p} postponed: ${err.problem.detail ?? err.problem.code}`,
+          );
+          return done;
+        }
+        throw err;
+      }
+    }
+    return done;
+  }
+}

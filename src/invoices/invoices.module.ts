@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { StatementsModule } from '../statements/statements.module';
+import { FinalizePeriodService } from './finalize-period.service';
+import { InvoicesRepository } from './invoices.repository';
+
+@Module({
+  imports: [StatementsModule],
+  providers: [InvoicesRepository, FinalizePeriodService],
+  exports: [InvoicesRepository, FinalizePeriodService],
+})
+export class InvoicesModule {}

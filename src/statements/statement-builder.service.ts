@@ -1,0 +1,211 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Decimal } from '../rating/core/decimal';
+import {
+  adjustmentAmount,
+  bookInForce,
+  exactForEndedPeriod,
+  formatDisplay,
+  formatMoney,
+  hoursOf,
+  moneyMsToAmount,
+  nextPeriod,
+  periodRange,
+  statementTotal,
+  unratedInPeriod,
+  usageLine,
+} from '../rating/core';
+import type { RatedSegment, UnratedSegment } from '../rating/core/types';
+import { segmentFromRow, type RatedIntervalRow } from '../rating/rated-interval.mapper';
+import { RatingRepository } from '../rating/rating.repository';
+import type {
+  BuiltLine,
+  BuiltStatement,
+  IntervalView,
+  LineView,
+  UnratedView,
+} from './statement.model';
+import { StatementsRepository, type IssueRow } from './statements.repository';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function groupByResource(
+  rows: RatedIntervalRow[],
+): Map<string, { resourceType: string; subject: string; segments: RatedSegment[] }> {
+  const out = new Map<
+    string,
+    { resourceType: string; subject: string; segments: RatedSegment[] }
+  >();
+  for (const r of rows) {
+    const k = `${r.resource_type}/${r.subject}`;
+    let g = out.get(k);
+    if (!g) out.set(k, (g = { resourceType: r.resource_type, subject: r.subject, segments: [] }));
+    g.segments.push(segmentFromRow(r));
+  }
+  return out;
+}
+
+/**
+ * Computes a tenant's statement for a period as of an instant — the one code
+ * path behind open statements, invoices (finalization freezes exactly this,
+ * with asOf = the period's end) and the CSV export. Money comes from the pure
+ * core: each line's exact sum rounded once, the total the sum of lines.
+ */
+@Injectable()
+export class StatementBuilder {
+  constructor(
+    private readonly repo: StatementsRepository,
+    private readonly rating: RatingRepository,
+  ) {}
+
+  async build(
+    em: EntityManager,
+    tenantId: string,
+    period: string,
+    asOf: number,
+  ): Promise<BuiltStatement> {
+    const { start, end } = periodRange(period);
+    const until = Math.min(asOf, end);
+    const [rows, issueRows, latestFinalized] = await Promise.all([
+      this.repo.intervalsOfTenant(em, tenantId, start, end),
+      this.repo.issuesOfTenant(em, tenantId, start, end),
+      this.repo.latestFinalizedPeriod(em),
+    ]);
+
+    const lines: BuiltLine[] = [];
+    let currency: string | null = null;
+    for (const g of groupByResource(rows).values()) {
+      const line = usageLine(g.segments, period, until);
+      if (!line) continue;
+      currency ??= line.currency;
+      lines.push({
+        type: 'usage',
+        resourceType: g.resourceType,
+        resourceId: g.subject,
+        hours: line.hours,
+        exact: line.exact,
+        amount: line.amount,
+        pieces: line.pieces,
+      });
+    }
+    if (currency === null) {
+      const book = bookInForce(
+        await this.rating.booksForTenant(em, tenantId),
+        tenantId,
+        Math.max(start, Math.min(until, end - 1)),
+      );
+      currency = book?.currency ?? null;
+    }
+    // Adjustments land on the earliest period that is not finalized (CONTRACT §5).
+    if (latestFinalized !== null && period === nextPeriod(latestFinalized) && currency !== null) {
+      lines.push(...(await this.adjustments(em, tenantId, currency)));
+    }
+    return {
+      tenantId,
+      period,
+      asOf: until,
+      currency,
+      lines,
+      total: statementTotal(lines.map((l) => l.amount)),
+      unrated: this.unrated(issueRows, period, until),
+    };
+  }
+
+  /** One line per (resource, finalized period) whose rounded exact amount now differs from what was issued. */
+  private async adjustments(
+    em: EntityManager,
+    tenantId: string,
+    currency: string,
+  ): Promise<BuiltLine[]> {
+    const out: BuiltLine[] = [];
+    for (const { key, period } of await this.repo.restatementsOfTenant(em, tenantId)) {
+      const { start, end } = periodRange(period);
+      const segments = (await this.repo.intervalsOfResources(em, [key], start, end)).map(
+        segmentFromRow,
+      );
+      const issued = await this.repo.issuedFor(em, tenantId, key, period);
+      const amount = adjustmentAmount(
+        exactForEndedPeriod(segments, period),
+        new Decimal(issued.invoiced),
+        new Decimal(issued.adjustments),
+        currency,
+      );
+      if (!amount.isZero())
+        out.push({
+          type: 'adjustment',
+          resourceType: key.resourceType,
+          resourceId: key.subject,
+          adjustsPeriod: period,
+          amount,
+        });
+    }
+    return out;
+  }
+
+  private unrated(rows: IssueRow[], period: string, asOf: number): UnratedView[] {
+    const issues: (UnratedSegment & { resourceType: string; subject: string })[] = rows.map(
+      (r) => ({
+        resourceType: r.resource_type,
+        subject: r.subject,
+        from: r.from_at.getTime(),
+        to: r.to_at === null ? null : r.to_at.getTime(),
+        reason: r.reason,
+        message: r.message,
+        eventIds: r.event_ids,
+        blocking: r.blocking,
+      }),
+    );
+    return unratedInPeriod(issues, period, asOf).map((i) => {
+      const src = i as UnratedSegment & { resourceType: string; subject: string };
+      return {
+        resourceType: src.resourceType,
+        resourceId: src.subject,
+        reason: i.reason,
+        message: i.message,
+        from: iso(i.from),
+        to: i.to === null ? null : iso(i.to),
+        eventIds: i.eventIds,
+        blocking: i.blocking,
+      };
+    });
+  }
+}
+
+/** Formats lines for the API: money to the minor unit, interval figures to 15 places. */
+export function lineViews(lines: BuiltLine[], currency: string | null): LineView[] {
+  return lines.map((l) =>
+    l.type === 'adjustment'
+      ? {
+          type: 'adjustment',
+          resourceType: l.resourceType,
+          resourceId: l.resourceId,
+          adjustsPeriod: l.adjustsPeriod,
+          amount: formatMoney(l.amount, currency!),
+        }
+      : {
+          type: 'usage',
+          resourceType: l.resourceType,
+          resourceId: l.resourceId,
+          amount: formatMoney(l.amount, currency!),
+          hours: formatDisplay(l.hours),
+          intervals: l.pieces.map((p): IntervalView => {
+            const a = p.segment.attributes;
+            return {
+              from: iso(p.from),
+              to: iso(p.to),
+              ...(a.template !== undefined ? { template: a.template } : {}),
+              ...(a.state !== undefined ? { state: a.state } : {}),
+              ...(a.realServerCount !== undefined ? { realServerCount: a.realServerCount } : {}),
+              ...(a.sizeGb !== undefined ? { sizeGb: a.sizeGb.toString() } : {}),
+              weight: p.segment.weight.toString(),
+              pricePerHour: p.segment.pricePerHour.toString(),
+              hours: formatDisplay(hoursOf(p.ms)),
+              amount: formatDisplay(moneyMsToAmount(p.moneyMs)),
+              priceBookId: p.segment.priceBookId,
+              openedBy: p.segment.openedBy,
+              closedBy: p.segment.closedBy,
+            };
+          }),
+        },
+  );
+}
