@@ -41,10 +41,22 @@ export class FinalizePeriodService {
   ) {}
 
   async finalize(period: string, now = Date.now()): Promise<FinalizeResult> {
+    return (await this.finalizeOnce(period, now)).result;
+  }
+
+  /** `created` tells whether this call finalized the period or found it done. */
+  private async finalizeOnce(
+    period: string,
+    now: number,
+  ): Promise<{ result: FinalizeResult; created: boolean }> {
     return inTransaction(this.dataSource, async (em) => {
       await em.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.PRICING]);
-      if (await this.repo.isFinalized(em, period))
-        return { period, invoices: await this.repo.invoicesOfPeriod(em, period) };
+      if (await this.repo.isFinalized(em, period)) {
+        return {
+          result: { period, invoices: await this.repo.invoicesOfPeriod(em, period) },
+          created: false,
+        };
+      }
 
       const { start, end } = periodRange(period);
       if (now < end) {
@@ -132,7 +144,10 @@ export class FinalizePeriodService {
           lines,
         );
       }
-      return { period, invoices: await this.repo.invoicesOfPeriod(em, period) };
+      return {
+        result: { period, invoices: await this.repo.invoicesOfPeriod(em, period) },
+        created: true,
+      };
     });
   }
 
@@ -182,8 +197,7 @@ export class FinalizePeriodService {
     ) {
       if (finalized.has(p)) continue;
       try {
-        await this.finalize(p, now);
-        done.push(p);
+        if ((await this.finalizeOnce(p, now)).created) done.push(p);
       } catch (err) {
         if (err instanceof ProblemException) {
           this.logger.log(

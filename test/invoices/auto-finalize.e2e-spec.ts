@@ -1,0 +1,79 @@
+import { FinalizePeriodService } from '../../src/invoices/finalize-period.service';
+import { cloudEvent } from '../factories/event.factory';
+import { priceBookBody } from '../factories/price-book.factory';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../support/test-app';
+
+const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+const BATCH = { ...admin, 'content-type': 'application/cloudevents-batch+json' };
+const at = (iso: string) => Date.parse(iso);
+
+describe(`${FinalizePeriodService.name} (automatic)`, () => {
+  let t: TestApp;
+  let replica: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ FINALIZE_AFTER_HOURS: '72' });
+    replica = await startTestApp({ FINALIZE_AFTER_HOURS: '72', ROLE: 'worker' }, t);
+    await t.http.post('/v1/price-books').set(admin).send(priceBookBody()).expect(201);
+    await t.http
+      .post('/v1/events')
+      .set(BATCH)
+      .send([
+        cloudEvent('image.created', 'img-1', '2026-06-10T00:00:00Z', { sizeGb: '10' }),
+        cloudEvent('image.deleted', 'img-1', '2026-08-10T00:00:00Z'),
+      ])
+      .expect(202);
+    await t.ratingSettled();
+  });
+  afterAll(async () => {
+    await replica.close();
+    await t.close();
+  });
+
+  it('finalizes nothing before FINALIZE_AFTER_HOURS have passed since the period ended', async () => {
+    expect(await t.app.get(FinalizePeriodService).finalizeDue(at('2026-07-03T23:59:59Z'))).toEqual(
+      [],
+    );
+  });
+
+  it('finalizes every due period, oldest first, exactly once when two replicas run it at once', async () => {
+    const now = at('2026-08-04T00:00:00Z'); // June and July are due, August is not
+    const [a, b] = await Promise.all([
+      t.app.get(FinalizePeriodService).finalizeDue(now),
+      replica.app.get(FinalizePeriodService).finalizeDue(now),
+    ]);
+    expect([...a, ...b].sort()).toEqual(['2026-06', '2026-07']);
+    const invoices = await t.db.query(
+      'SELECT number, period, total::text FROM invoices ORDER BY seq',
+    );
+    // 10 GB × 0.0001 = 0.001/h: June 21 days = 504 h → 0.504 → 0.50; July 744 h → 0.744 → 0.74
+    expect(invoices.rows).toEqual([
+      { number: 'INV-000001', period: '2026-06', total: '0.50' },
+      { number: 'INV-000002', period: '2026-07', total: '0.74' },
+    ]);
+  });
+
+  it('postpones a period that cannot be finalized yet, and is off with FINALIZE_AFTER_HOURS=0', async () => {
+    await t.http
+      .post('/v1/events')
+      .set(BATCH)
+      .send([
+        cloudEvent('vm.created', 'vm-x', '2026-08-20T00:00:00Z', {
+          template: 'unknown',
+          state: 'running',
+        }),
+      ])
+      .expect(202);
+    await t.ratingSettled();
+    expect(await t.app.get(FinalizePeriodService).finalizeDue(at('2026-09-10T00:00:00Z'))).toEqual(
+      [],
+    );
+    const off = await startTestApp({ FINALIZE_AFTER_HOURS: '0', ROLE: 'worker' }, t);
+    try {
+      expect(
+        await off.app.get(FinalizePeriodService).finalizeDue(at('2027-01-01T00:00:00Z')),
+      ).toEqual([]);
+    } finally {
+      await off.close();
+    }
+  });
+});
