@@ -1,0 +1,168 @@
+/**
+ * Benchmark harness: a fresh database on the configured PostgreSQL, the real
+ * service as its own process (`node dist/src/main.js`), its RSS sampled from
+ * /proc, a progress line while running, and results merged into
+ * bench/results/latest.json. Loopback only; every loop is bounded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { Client, Pool } from 'pg';
+import { migrateWithLock } from '../../src/database/migrate';
+
+export const ROOT = resolve(__dirname, '../../..');
+export const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
+export const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function progress(line: string): void {
+  process.stderr.write(`\r\x1b[K${line}`);
+}
+export function progressDone(): void {
+  process.stderr.write('\r\x1b[K');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => ok(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+export interface BenchDb {
+  url: string;
+  pool: Pool;
+  drop(): Promise<void>;
+}
+
+export async function freshDatabase(): Promise<BenchDb> {
+  const name = `billing_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(SERVER_URL);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  await migrateWithLock({
+    databaseUrl: url,
+    poolSize: 1,
+    connectTimeoutMs: 5000,
+    statementTimeoutMs: 600_000,
+  });
+  const pool = new Pool({ connectionString: url, max: 8 });
+  return {
+    url,
+    pool,
+    drop: async () => {
+      await pool.end();
+      const c = new Client({ connectionString: SERVER_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** RSS of a process in bytes, from /proc (Linux). */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status);
+  return kb ? Number(kb[1]) * 1024 : 0;
+}
+
+export interface Service {
+  child: ChildProcess;
+  baseUrl: string;
+  /** Peak RSS seen since the last reset (sampled every 50 ms). */
+  peakRss(): number;
+  resetPeak(): void;
+  stop(): Promise<void>;
+}
+
+export async function startService(
+  db: BenchDb,
+  env: Record<string, string> = {},
+): Promise<Service> {
+  if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('run `npm run build` first');
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      PORT: String(port),
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'warn',
+      BULLMQ_PREFIX: `bench${randomBytes(3).toString('hex')}`,
+      FINALIZE_AFTER_HOURS: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${baseUrl}/health/ready`)).ok) break;
+    } catch {
+      // starting
+    }
+    if (i === 299) throw new Error('service did not become ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  let peak = rssOf(child.pid!);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssOf(child.pid!));
+    } catch {
+      // exited
+    }
+  }, 50);
+  return {
+    child,
+    baseUrl,
+    peakRss: () => peak,
+    resetPeak: () => {
+      peak = rssOf(child.pid!);
+    },
+    stop: async () => {
+      clearInterval(timer);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+export const machine = () => ({
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+});
+
+export type Figures = Record<string, number | string>;
+
+/** Prints a table and merges the figures into bench/results/latest.json. */
+export function report(name: string, figures: Figures): void {
+  console.log(`\n${name}`);
+  for (const [k, v] of Object.entries(figures))
+    console.log(
+      `  ${k.padEnd(38)} ${typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v}`,
+    );
+  const dir = join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'latest.json');
+  const all = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : {};
+  all.machine = machine();
+  all[name] = { ...figures, at: new Date().toISOString() };
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+}
