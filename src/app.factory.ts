@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/env.schema';
+import { setupOpenApi } from './openapi/openapi';
 
 /** 1 MiB: CONTRACT §1's request limit, enforced while reading the body. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -16,7 +19,16 @@ export async function createApp(
   config: AppConfig,
   opts: { logs?: boolean } = {},
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: true,
+    // the caller's X-Request-Id (if sane) or a UUID: carried into logs and rating jobs
+    requestIdHeader: false,
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
     logger: opts.logs === false ? false : undefined,
@@ -30,6 +42,8 @@ export async function createApp(
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
     fastify.getDefaultJsonParser('error', 'error'),
   );
+  // GET /docs (UI) and GET /docs-json (OpenAPI 3), unauthenticated, for every ROLE.
+  setupOpenApi(app);
   await app.init();
   return app;
 }

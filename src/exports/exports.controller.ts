@@ -1,9 +1,18 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { RequireScopes } from '../auth';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { ApiProblems } from '../openapi/problem-responses';
+import { PERIOD_PATTERN } from '../openapi/schemas';
 import { isPeriod } from '../rating/core';
 import { InvoiceLinesExportService } from './invoice-lines-export.service';
 
@@ -22,7 +31,32 @@ export class ExportsController {
   @ApiProduces('text/csv')
   @ApiOperation({
     summary: 'Every line of every statement of a period, as RFC 4180 CSV (streamed)',
+    description:
+      'Scope `admin`. UTF-8 with a header row, one row per line of every statement of the period ' +
+      '(finalized: the invoices; open: computed now). Text cells beginning with `=`, `+`, `-`, `@`, ' +
+      "tab or CR are prefixed with `'`; `hours` and `amount` are plain decimal numbers.",
   })
+  @ApiQuery({
+    name: 'period',
+    required: true,
+    description: 'A UTC calendar month',
+    schema: { type: 'string', pattern: PERIOD_PATTERN, example: '2026-10' },
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The CSV, as an attachment `invoice-lines-<period>.csv`',
+    headers: {
+      'Content-Disposition': {
+        schema: { type: 'string', example: 'attachment; filename="invoice-lines-2026-10.csv"' },
+      },
+    },
+    schema: { type: 'string' },
+    example:
+      'invoice_number,tenant_id,period,status,line_type,resource_type,resource_id,adjusts_period,hours,amount,currency\r\n' +
+      'INV-000042,t-1,2026-10,finalized,usage,vm,vm-1,,744,29.76,USD\r\n' +
+      'INV-000042,t-1,2026-10,finalized,adjustment,image,img-9,2026-09,,1.72,USD\r\n',
+  })
+  @ApiProblems(400, 401, 403, 503)
   async invoiceLines(
     @Query(new ZodValidationPipe(query)) q: z.output<typeof query>,
     @Res() reply: FastifyReply,

@@ -1,9 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { RequireScopes } from '../auth/scopes.decorator';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { ApiProblems } from '../openapi/problem-responses';
+import { ref, TENANT_ID_PATTERN } from '../openapi/schemas';
 import { RatingIssueReason } from './core/types';
 
 const query = z
@@ -38,7 +40,51 @@ export class RatingIssuesController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
-  @ApiOperation({ summary: 'Usage that cannot be rated, and why (CONTRACT §4)' })
+  @ApiOperation({
+    summary: 'Usage that cannot be rated, and why (CONTRACT §4)',
+    description:
+      'Scope `admin`. Unrated usage is never billed as zero: it is shown on statements as ' +
+      '`unrated`, blocks finalization (unless `blocking` is false) and is re-rated once the ' +
+      'cause is fixed, e.g. by a new price-book version.',
+  })
+  @ApiQuery({
+    name: 'tenantId',
+    required: false,
+    schema: { type: 'string', pattern: TENANT_ID_PATTERN },
+  })
+  @ApiQuery({
+    name: 'reason',
+    required: false,
+    schema: { type: 'string', enum: Object.values(RatingIssueReason) },
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'At most this many issues',
+    schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The issues',
+    schema: ref('RatingIssueList'),
+    example: {
+      items: [
+        {
+          tenantId: 't-1',
+          resourceType: 'vm',
+          resourceId: 'vm-1',
+          reason: RatingIssueReason.UnknownTemplate,
+          message: 'template "gpu" is not in price book 3f2b9c1e-7a4d-4f7e-9a51-0c6d2e8b1a90',
+          from: '2026-10-16T11:00:00.000Z',
+          to: null,
+          eventIds: ['evt-1'],
+          blocking: true,
+          detectedAt: '2026-10-16T11:00:02.114Z',
+        },
+      ],
+    },
+  })
+  @ApiProblems(400, 401, 403, 503)
   async list(
     @Query(new ZodValidationPipe(query)) q: z.output<typeof query>,
   ): Promise<{ items: RatingIssueView[] }> {

@@ -1,0 +1,30 @@
+import { ref, TENANT_ID_PATTERN, type SchemaComponents } from '../../openapi/schemas';
+
+/** OpenAPI description of `GET /v1/rating-issues` (CONTRACT §4). */
+export const RATING_ISSUE_SCHEMAS: SchemaComponents = {
+  RatingIssue: {
+    description: 'Unrated usage of one resource, and why',
+    allOf: [
+      ref('UnratedUsage'),
+      {
+        type: 'object',
+        required: ['tenantId', 'detectedAt'],
+        properties: {
+          tenantId: { type: 'string', pattern: TENANT_ID_PATTERN },
+          detectedAt: { type: 'string', format: 'date-time' },
+        },
+      },
+    ],
+  },
+  RatingIssueList: {
+    type: 'object',
+    required: ['items'],
+    properties: {
+      items: {
+        type: 'array',
+        description: 'By tenant, resource type, resource id and `from`',
+        items: ref('RatingIssue'),
+      },
+    },
+  },
+};
