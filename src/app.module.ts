@@ -10,6 +10,7 @@ import type { AppConfig } from './config/env.schema';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { HttpApiModule } from './http-api.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RatingQueueModule } from './rating/rating-queue.module';
 import { WorkersModule } from './workers/workers.module';
 import { RedisModule } from './redis/redis.module';
@@ -30,7 +31,11 @@ export class AppModule {
               censor: '[redacted]',
             },
             autoLogging: {
-              ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics',
+              // health checks and scrapes are not worth a log line each
+              ignore: (req) => {
+                const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
+                return url.startsWith('/health') || url.startsWith('/metrics');
+              },
             },
             genReqId: (req) => {
               const given = req.headers['x-request-id'];
@@ -54,6 +59,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         RatingQueueModule,
+        MetricsModule,
         ...(config.ROLE === 'worker' ? [] : [HttpApiModule]),
         ...(config.ROLE === 'api' ? [] : [WorkersModule]),
       ],

@@ -4,6 +4,7 @@ import { createApp } from './app.factory';
 import { ConfigError, parseEnv, type AppConfig } from './config/env.schema';
 import { migrateWithLock } from './database/migrate';
 import { resolveLocalServices } from './infra/local-services';
+import { LifecycleService } from './lifecycle/lifecycle.service';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -39,14 +40,17 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    say(`[shutdown] ${signal}: draining`);
+    say(`[shutdown] ${signal}: draining (readiness is red)`);
+    app.get(LifecycleService).startDraining();
     const forced = setTimeout(() => {
       say('[shutdown] grace period over, exiting');
       process.exit(1);
     }, 25_000);
     forced.unref();
-    app
-      .close()
+    // Keep serving while load balancers notice readiness is red, then stop
+    // accepting, finish in-flight requests and jobs, close pools.
+    new Promise((r) => setTimeout(r, config.SHUTDOWN_DELAY_MS))
+      .then(() => app.close())
       .then(() => local.stop())
       .then(() => process.exit(0))
       .catch((err: unknown) => {

@@ -31,6 +31,17 @@ const int = (min: number, max: number) =>
 const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_SENTINELS: z
+    .string()
+    .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'must be a comma-separated list of host:port')
+    .transform((v) =>
+      v.split(',').map((hp) => ({
+        host: hp.slice(0, hp.lastIndexOf(':')),
+        port: Number(hp.slice(hp.lastIndexOf(':') + 1)),
+      })),
+    )
+    .optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
   PORT: int(1, 65535).default('3000'),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
@@ -53,6 +64,10 @@ const envSchema = z.object({
     .transform((v) => v === 'true'),
   /** Fault injection for tests: hold each rating transaction open this long before commit. */
   RATING_FAULT_DELAY_MS: int(0, 600000).default('0'),
+  /** Fault injection for tests: after a rating job's commits, wait this long before acknowledging it. */
+  RATING_FAULT_ACK_DELAY_MS: int(0, 600000).default('0'),
+  /** Milliseconds to keep serving after readiness turns red on SIGTERM, before closing. */
+  SHUTDOWN_DELAY_MS: int(0, 120000).default('0'),
   DB_POOL_SIZE: int(1, 200).default('10'),
   DB_CONNECT_TIMEOUT_MS: int(100, 120000).default('5000'),
   DB_STATEMENT_TIMEOUT_MS: int(100, 3600000).default('30000'),

@@ -21,7 +21,7 @@ export class CollectorProcessor {
   async process(job: Job<unknown>, token?: string): Promise<IngestResult> {
     const raw = Array.isArray(job.data) ? (job.data as unknown[]) : [job.data];
     try {
-      const events = this.ingest.validate(raw);
+      const events = this.ingest.validate(raw, 'queue');
       return await this.ingest.store(events, 'queue');
     } catch (err) {
       if (err instanceof ProblemException) {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ProblemCode, ProblemException } from '../common/problem/problem';
 import { inTransaction } from '../database/transaction';
+import { MetricsService } from '../metrics/metrics.service';
 import { RatingQueue } from '../rating/rating.queue';
 import { EventsRepository } from './events.repository';
 import { findBatchConflicts, validateEvents, type IncomingEvent } from './validation';
@@ -29,10 +30,20 @@ export class IngestService {
     private readonly dataSource: DataSource,
     private readonly events: EventsRepository,
     private readonly ratingQueue: RatingQueue,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Validates raw structured events; throws a 400 problem listing every error. */
-  validate(raw: unknown[], now = Date.now()): IncomingEvent[] {
+  validate(raw: unknown[], via: 'http' | 'queue' = 'http', now = Date.now()): IncomingEvent[] {
+    try {
+      return this.check(raw, now);
+    } catch (err) {
+      this.metrics.events.inc({ outcome: 'rejected', via }, raw.length);
+      throw err;
+    }
+  }
+
+  private check(raw: unknown[], now: number): IncomingEvent[] {
     if (raw.length > MAX_EVENTS_PER_REQUEST) {
       throw new ProblemException(
         413,
@@ -57,30 +68,15 @@ export class IngestService {
       if (!unique.has(`${e.source}\u0000${e.id}`)) unique.set(`${e.source}\u0000${e.id}`, e);
     const withinBatchDuplicates = events.length - unique.size;
 
-    const { inserted, duplicates } = await inTransaction(this.dataSource, async (em) => {
-      const tenantConflicts = await this.events.ensureResources(em, [...unique.values()]);
-      if (tenantConflicts.length > 0) {
-        const c = tenantConflicts[0];
-        throw new ProblemException(
-          409,
-          ProblemCode.TenantConflict,
-          `${c.resource.resourceType} ${c.resource.subject} belongs to tenant ${c.storedTenantId}, not ${c.tenantId}`,
-          { resourceType: c.resource.resourceType, resourceId: c.resource.subject },
-        );
-      }
-      const result = await this.events.insertEvents(em, [...unique.values()], via);
-      if (result.conflicts.length > 0) {
-        const c = result.conflicts[0];
-        throw new ProblemException(
-          409,
-          ProblemCode.EventConflict,
-          `Event ${c.id} from ${c.source} was stored before with different content; (source, id) identifies one event forever`,
-          { conflicts: result.conflicts.map(({ source, id }) => ({ source, id })) },
-        );
-      }
-      if (result.inserted.length > 0) await this.events.markChanged(em, result.inserted);
-      return result;
-    });
+    const { inserted, duplicates } = await this.storeOnce(events, unique, via).catch(
+      (err: unknown) => {
+        if (err instanceof ProblemException)
+          this.metrics.events.inc({ outcome: 'rejected', via }, events.length);
+        throw err;
+      },
+    );
+    this.metrics.events.inc({ outcome: 'accepted', via }, inserted.length);
+    this.metrics.events.inc({ outcome: 'duplicate', via }, duplicates + withinBatchDuplicates);
 
     if (inserted.length > 0) {
       await this.ratingQueue.requestRating(inserted).catch((err: unknown) => {
@@ -88,5 +84,40 @@ export class IngestService {
       });
     }
     return { accepted: inserted.length, duplicates: duplicates + withinBatchDuplicates };
+  }
+
+  private storeOnce(
+    events: IncomingEvent[],
+    unique: Map<string, IncomingEvent>,
+    via: 'http' | 'queue',
+  ) {
+    return inTransaction(
+      this.dataSource,
+      async (em) => {
+        const tenantConflicts = await this.events.ensureResources(em, [...unique.values()]);
+        if (tenantConflicts.length > 0) {
+          const c = tenantConflicts[0];
+          throw new ProblemException(
+            409,
+            ProblemCode.TenantConflict,
+            `${c.resource.resourceType} ${c.resource.subject} belongs to tenant ${c.storedTenantId}, not ${c.tenantId}`,
+            { resourceType: c.resource.resourceType, resourceId: c.resource.subject },
+          );
+        }
+        const result = await this.events.insertEvents(em, [...unique.values()], via);
+        if (result.conflicts.length > 0) {
+          const c = result.conflicts[0];
+          throw new ProblemException(
+            409,
+            ProblemCode.EventConflict,
+            `Event ${c.id} from ${c.source} was stored before with different content; (source, id) identifies one event forever`,
+            { conflicts: result.conflicts.map(({ source, id }) => ({ source, id })) },
+          );
+        }
+        if (result.inserted.length > 0) await this.events.markChanged(em, result.inserted);
+        return result;
+      },
+      { retryTransient: true },
+    );
   }
 }

@@ -49,106 +49,110 @@ export class FinalizePeriodService {
     period: string,
     now: number,
   ): Promise<{ result: FinalizeResult; created: boolean }> {
-    return inTransaction(this.dataSource, async (em) => {
-      await em.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.PRICING]);
-      if (await this.repo.isFinalized(em, period)) {
+    return inTransaction(
+      this.dataSource,
+      async (em) => {
+        await em.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.PRICING]);
+        if (await this.repo.isFinalized(em, period)) {
+          return {
+            result: { period, invoices: await this.repo.invoicesOfPeriod(em, period) },
+            created: false,
+          };
+        }
+
+        const { start, end } = periodRange(period);
+        if (now < end) {
+          throw new ProblemException(
+            409,
+            ProblemCode.PeriodNotEnded,
+            `Period ${period} ends at ${new Date(end).toISOString()}`,
+          );
+        }
+        await this.closeEarlierPeriods(em, period);
+        const blocking = await this.repo.blockingIssues(em, start, end);
+        if (blocking.length > 0) {
+          throw new ProblemException(
+            409,
+            ProblemCode.UnratedUsage,
+            `Period ${period} has usage that cannot be rated (see GET /v1/rating-issues), e.g. ${blocking[0].resource_type} ${blocking[0].subject} of tenant ${blocking[0].tenant_id}: ${blocking[0].reason}`,
+            {
+              unrated: blocking.map((b) => ({
+                tenantId: b.tenant_id,
+                resourceType: b.resource_type,
+                resourceId: b.subject,
+                reason: b.reason,
+              })),
+            },
+          );
+        }
+        const pending = await this.repo.pendingBefore(em, end);
+        if (pending > 0) {
+          throw new ProblemException(
+            409,
+            ProblemCode.RatingPending,
+            `${pending} resource(s) have events touching ${period} that are not rated yet; retry shortly`,
+            { pendingResources: pending },
+            { 'retry-after': '5' },
+          );
+        }
+
+        // Build every statement while the period is still the earliest open one
+        // (that is where adjustments land), then freeze them.
+        const statements = [];
+        for (const tenantId of await this.repo.tenantsToInvoice(em, start, end)) {
+          const s = await this.statements.build(em, tenantId, period, end);
+          if (s.lines.length > 0) statements.push(s);
+        }
+        await this.repo.markFinalized(em, period);
+        for (const s of statements) {
+          const tenantId = s.tenantId;
+          const seq = await this.repo.nextNumber(em);
+          const views = lineViews(s.lines, s.currency);
+          const lines: NewInvoiceLine[] = s.lines.map((l, i) => {
+            const view = views[i];
+            return l.type === 'usage'
+              ? {
+                  type: 'usage',
+                  resourceType: l.resourceType,
+                  subject: l.resourceId,
+                  adjustsPeriod: null,
+                  hours: formatDisplay(l.hours),
+                  amount: view.amount,
+                  exactAmount: l.exact.toString(),
+                  intervals: view.type === 'usage' ? view.intervals : null,
+                }
+              : {
+                  type: 'adjustment',
+                  resourceType: l.resourceType,
+                  subject: l.resourceId,
+                  adjustsPeriod: l.adjustsPeriod,
+                  hours: null,
+                  amount: view.amount,
+                  exactAmount: null,
+                  intervals: null,
+                };
+          });
+          await this.repo.insertInvoice(
+            em,
+            {
+              id: randomUUID(),
+              number: `INV-${String(seq).padStart(6, '0')}`,
+              seq,
+              tenantId,
+              period,
+              currency: s.currency,
+              total: formatMoney(s.total, s.currency!),
+            },
+            lines,
+          );
+        }
         return {
           result: { period, invoices: await this.repo.invoicesOfPeriod(em, period) },
-          created: false,
+          created: true,
         };
-      }
-
-      const { start, end } = periodRange(period);
-      if (now < end) {
-        throw new ProblemException(
-          409,
-          ProblemCode.PeriodNotEnded,
-          `Period ${period} ends at ${new Date(end).toISOString()}`,
-        );
-      }
-      await this.closeEarlierPeriods(em, period);
-      const blocking = await this.repo.blockingIssues(em, start, end);
-      if (blocking.length > 0) {
-        throw new ProblemException(
-          409,
-          ProblemCode.UnratedUsage,
-          `Period ${period} has usage that cannot be rated (see GET /v1/rating-issues), e.g. ${blocking[0].resource_type} ${blocking[0].subject} of tenant ${blocking[0].tenant_id}: ${blocking[0].reason}`,
-          {
-            unrated: blocking.map((b) => ({
-              tenantId: b.tenant_id,
-              resourceType: b.resource_type,
-              resourceId: b.subject,
-              reason: b.reason,
-            })),
-          },
-        );
-      }
-      const pending = await this.repo.pendingBefore(em, end);
-      if (pending > 0) {
-        throw new ProblemException(
-          409,
-          ProblemCode.RatingPending,
-          `${pending} resource(s) have events touching ${period} that are not rated yet; retry shortly`,
-          { pendingResources: pending },
-          { 'retry-after': '5' },
-        );
-      }
-
-      // Build every statement while the period is still the earliest open one
-      // (that is where adjustments land), then freeze them.
-      const statements = [];
-      for (const tenantId of await this.repo.tenantsToInvoice(em, start, end)) {
-        const s = await this.statements.build(em, tenantId, period, end);
-        if (s.lines.length > 0) statements.push(s);
-      }
-      await this.repo.markFinalized(em, period);
-      for (const s of statements) {
-        const tenantId = s.tenantId;
-        const seq = await this.repo.nextNumber(em);
-        const views = lineViews(s.lines, s.currency);
-        const lines: NewInvoiceLine[] = s.lines.map((l, i) => {
-          const view = views[i];
-          return l.type === 'usage'
-            ? {
-                type: 'usage',
-                resourceType: l.resourceType,
-                subject: l.resourceId,
-                adjustsPeriod: null,
-                hours: formatDisplay(l.hours),
-                amount: view.amount,
-                exactAmount: l.exact.toString(),
-                intervals: view.type === 'usage' ? view.intervals : null,
-              }
-            : {
-                type: 'adjustment',
-                resourceType: l.resourceType,
-                subject: l.resourceId,
-                adjustsPeriod: l.adjustsPeriod,
-                hours: null,
-                amount: view.amount,
-                exactAmount: null,
-                intervals: null,
-              };
-        });
-        await this.repo.insertInvoice(
-          em,
-          {
-            id: randomUUID(),
-            number: `INV-${String(seq).padStart(6, '0')}`,
-            seq,
-            tenantId,
-            period,
-            currency: s.currency,
-            total: formatMoney(s.total, s.currency!),
-          },
-          lines,
-        );
-      }
-      return {
-        result: { period, invoices: await this.repo.invoicesOfPeriod(em, period) },
-        created: true,
-      };
-    });
+      },
+      { retryTransient: true },
+    );
   }
 
   /**

@@ -5,6 +5,8 @@ import type { ResourceKey } from '../events/resource-key';
 import { RatingQueue, type RateJobData, type SweepJobData } from './rating.queue';
 import { RatingService } from './rating.service';
 import { DataSource } from 'typeorm';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/env.schema';
 
 /** How long a resource stays dirty before the sweeper re-requests it. */
 export const SWEEP_GRACE_MS = 2_000;
@@ -26,6 +28,7 @@ export class RatingProcessor {
     private readonly repo: RatingRepository,
     private readonly queue: RatingQueue,
     private readonly dataSource: DataSource,
+    private readonly config: ConfigService<AppConfig, true>,
   ) {}
 
   async process(
@@ -49,6 +52,8 @@ export class RatingProcessor {
     }
     // Retried with backoff; resources already rated are clean the second time.
     if (firstError) throw firstError instanceof Error ? firstError : new Error('rating failed');
+    const ackDelay = this.config.get('RATING_FAULT_ACK_DELAY_MS', { infer: true });
+    if (ackDelay > 0) await new Promise((r) => setTimeout(r, ackDelay)); // committed, not yet acknowledged
     return { rated, clean };
   }
 

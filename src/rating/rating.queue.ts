@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import type { AppConfig } from '../config/env.schema';
+import { redisOptions } from '../redis/redis-options';
 import { distinctResourceKeys, type ResourceKey } from '../events/resource-key';
 
 export const RATING_QUEUE = 'billing-rating';
@@ -33,8 +34,14 @@ export class RatingQueue implements OnApplicationShutdown {
   readonly queue: Queue<RateJobData | SweepJobData>;
   private readonly connection: Redis;
 
-  constructor(config: ConfigService<AppConfig, true>, @Inject(BULLMQ_PREFIX) prefix: string) {
-    this.connection = new Redis(config.get('redisUrl', { infer: true }), {
+  private readonly others = new Map<string, Queue>();
+
+  constructor(
+    config: ConfigService<AppConfig, true>,
+    @Inject(BULLMQ_PREFIX) private readonly prefix: string,
+  ) {
+    this.connection = new Redis({
+      ...redisOptions(config),
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: 2000,
@@ -70,12 +77,24 @@ export class RatingQueue implements OnApplicationShutdown {
     if (jobs.length > 0) await this.queue.addBulk(jobs);
   }
 
+  /** Job counts of another queue on the same connection (for metrics). */
+  async countsOf(name: string): Promise<Record<string, number>> {
+    let q = this.others.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      q.on('error', () => undefined);
+      this.others.set(name, q);
+    }
+    return q.getJobCounts('waiting', 'active', 'delayed', 'failed');
+  }
+
   /** Asks for a sweep now (e.g. after a price book marked many resources). */
   async requestSweep(graceMs = 0): Promise<void> {
     await this.queue.add('sweep', { graceMs }, { removeOnComplete: true, removeOnFail: 100 });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    for (const q of this.others.values()) await q.close().catch(() => undefined);
     await this.queue.close().catch(() => undefined);
     this.connection.disconnect();
   }

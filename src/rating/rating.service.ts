@@ -49,39 +49,42 @@ export class RatingService {
   }
 
   async rate(key: ResourceKey): Promise<RateOutcome> {
-    return inTransaction(this.dataSource, async (em) => {
-      // Shared: ratings run side by side, but never while a period is being
-      // finalized or a price book created (they take it exclusively).
-      await em.query('SELECT pg_advisory_xact_lock_shared($1)', [AdvisoryLock.PRICING]);
-      const [{ locked_at: lockedAt }]: { locked_at: Date }[] = await em.query(
-        'SELECT pg_advisory_xact_lock($1, hashtext($2)), clock_timestamp() AS locked_at',
-        [RATING_LOCK_CLASS, resourceKeyString(key)],
-      );
-      const state = await this.repo.resourceState(em, key);
-      if (!state) return 'unknown';
-      if (state.ratedSeq === state.changeSeq) return 'clean';
-      const [events, books] = await Promise.all([
-        this.events.eventsOf(em, key),
-        this.repo.booksForTenant(em, state.tenantId),
-      ]);
-      const result = rateResource({
-        resourceType: key.resourceType,
-        tenantId: state.tenantId,
-        events,
-        books,
-      });
-      await this.recordRestatements(em, key, state.tenantId, state.dirtyFrom, result.segments);
-      await this.repo.replaceRating(em, key, state.tenantId, result, state.changeSeq);
-      if (this.audit) {
-        await em.query(
-          `INSERT INTO rating_runs (resource_type, subject, worker, locked_at, finished_at)
-           VALUES ($1, $2, $3, $4, clock_timestamp())`,
-          [key.resourceType, key.subject, this.worker, lockedAt],
+    return inTransaction(
+      this.dataSource,
+      async (em) => {
+        // Shared: ratings run side by side, but never while a period is being
+        // finalized or a price book created (they take it exclusively).
+        await em.query('SELECT pg_advisory_xact_lock_shared($1)', [AdvisoryLock.PRICING]);
+        const [{ locked_at: lockedAt }]: { locked_at: Date }[] = await em.query(
+          'SELECT pg_advisory_xact_lock($1, hashtext($2)), clock_timestamp() AS locked_at',
+          [RATING_LOCK_CLASS, resourceKeyString(key)],
         );
-      }
-      if (this.faultDelayMs > 0) await new Promise((r) => setTimeout(r, this.faultDelayMs));
-      return 'rated';
-    });
+        const state = await this.repo.resourceState(em, key);
+        if (!state) return 'unknown';
+        if (state.ratedSeq === state.changeSeq) return 'clean';
+        // one connection inside the transaction: one query at a time
+        const events = await this.events.eventsOf(em, key);
+        const books = await this.repo.booksForTenant(em, state.tenantId);
+        const result = rateResource({
+          resourceType: key.resourceType,
+          tenantId: state.tenantId,
+          events,
+          books,
+        });
+        await this.recordRestatements(em, key, state.tenantId, state.dirtyFrom, result.segments);
+        await this.repo.replaceRating(em, key, state.tenantId, result, state.changeSeq);
+        if (this.audit) {
+          await em.query(
+            `INSERT INTO rating_runs (resource_type, subject, worker, locked_at, finished_at)
+           VALUES ($1, $2, $3, $4, clock_timestamp())`,
+            [key.resourceType, key.subject, this.worker, lockedAt],
+          );
+        }
+        if (this.faultDelayMs > 0) await new Promise((r) => setTimeout(r, this.faultDelayMs));
+        return 'rated';
+      },
+      { retryTransient: true },
+    );
   }
 
   /**

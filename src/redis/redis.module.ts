@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nest
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import type { AppConfig } from '../config/env.schema';
+import { redisOptions } from './redis-options';
 
 export const REDIS = Symbol('REDIS');
 
@@ -24,7 +25,8 @@ class RedisLifecycle implements OnApplicationShutdown {
       provide: REDIS,
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => {
-        const redis = new Redis(config.get('redisUrl', { infer: true }), {
+        const redis = new Redis({
+          ...redisOptions(config),
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           connectTimeout: 2000,

@@ -66,11 +66,10 @@ export class StatementBuilder {
   ): Promise<BuiltStatement> {
     const { start, end } = periodRange(period);
     const until = Math.min(asOf, end);
-    const [rows, issueRows, latestFinalized] = await Promise.all([
-      this.repo.intervalsOfTenant(em, tenantId, start, end),
-      this.repo.issuesOfTenant(em, tenantId, start, end),
-      this.repo.latestFinalizedPeriod(em),
-    ]);
+    // One after another: inside a transaction `em` is a single connection.
+    const rows = await this.repo.intervalsOfTenant(em, tenantId, start, end);
+    const issueRows = await this.repo.issuesOfTenant(em, tenantId, start, end);
+    const latestFinalized = await this.repo.latestFinalizedPeriod(em);
 
     const lines: BuiltLine[] = [];
     let currency: string | null = null;

@@ -9,8 +9,10 @@ import { ConfigService } from '@nestjs/config';
 import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import type { AppConfig } from '../config/env.schema';
+import { redisOptions } from '../redis/redis-options';
 import { CollectorProcessor } from '../events/collector.processor';
 import { FinalizePeriodService } from '../invoices/finalize-period.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { RatingProcessor } from '../rating/rating.processor';
 import {
   RATING_QUEUE,
@@ -39,12 +41,14 @@ export class WorkersHost implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly collector: CollectorProcessor,
     private readonly rating: RatingProcessor,
     private readonly finalizer: FinalizePeriodService,
+    private readonly metrics: MetricsService,
     @Inject(BULLMQ_PREFIX) private readonly prefix: string,
   ) {}
 
   private connection(): Redis {
     // Workers block on Redis: no per-request retry limit, reconnect forever.
-    const c = new Redis(this.config.get('redisUrl', { infer: true }), {
+    const c = new Redis({
+      ...redisOptions(this.config),
       maxRetriesPerRequest: null,
       enableReadyCheck: true,
     });
