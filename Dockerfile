@@ -12,6 +12,7 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-USER node
+# `node` by number, so Kubernetes can verify runAsNonRoot without runAsUser.
+USER 1000:1000
 EXPOSE 3000
 CMD ["node", "dist/src/main.js"]
