@@ -11,8 +11,9 @@ import {
   report,
   startService,
 } from './lib/harness';
+import { profileEnv, runAsScript } from './lib/util';
 
-async function main(): Promise<void> {
+export async function run(): Promise<void> {
   const lines = Number(process.env.BENCH_EXPORT_LINES ?? 1_000_000);
   const perInvoice = 1000;
   const db = await freshDatabase();
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
       [perInvoice, lines],
     );
     await db.pool.query('ANALYZE');
-    const service = await startService(db, { ROLE: 'api' });
+    const service = await startService(db, { ROLE: 'api', ...profileEnv() });
     try {
       const idleRss = service.peakRss();
       service.resetPeak();
@@ -71,8 +72,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  progressDone();
-  console.error(err);
-  process.exit(1);
-});
+runAsScript(module, run);

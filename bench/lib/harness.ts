@@ -77,6 +77,23 @@ export function rssOf(pid: number): number {
   return kb ? Number(kb[1]) * 1024 : 0;
 }
 
+/**
+ * The service to run: `BENCH_SERVICE_MAIN` if set, else the copy compiled by
+ * the same `tsc -p tsconfig.bench.json` as the benchmarks
+ * (dist-bench/src/main.js: the same sources, and no `nest build`, which
+ * empties dist/ under anyone else's running tests), else dist/src/main.js.
+ */
+export function serviceEntry(): string {
+  const candidates = [
+    process.env.BENCH_SERVICE_MAIN,
+    resolve(__dirname, '../../src/main.js'),
+    join(ROOT, 'dist/src/main.js'),
+  ].filter((p): p is string => !!p);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error('run `npm run bench:build` (or `npm run build`) first');
+  return found;
+}
+
 export interface Service {
   child: ChildProcess;
   baseUrl: string;
@@ -90,9 +107,9 @@ export async function startService(
   db: BenchDb,
   env: Record<string, string> = {},
 ): Promise<Service> {
-  if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('run `npm run build` first');
+  const entry = serviceEntry();
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [entry], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -1,0 +1,372 @@
+/**
+ * Ingest end to end (issue 6), measured against the limit in the same run.
+ *
+ * BENCH_EVENTS events (default 100,000): VMs with ~10 lifecycle events each at
+ * random instants of the previous calendar month, over 20 tenants, shuffled.
+ *
+ * 1. The limit: the same events, as the rows the service would store, written
+ *    by one raw `COPY events_copy FROM STDIN` (pg-copy-streams) into a table
+ *    `LIKE events INCLUDING ALL` (same columns, defaults, checks, primary key
+ *    and index; no foreign key, no trigger) on the same server, before the
+ *    service starts.
+ * 2. The service (ROLE=all, or an api and a worker process with BENCH_SPLIT=1)
+ *    gets the global price book, then the events as
+ *    `application/cloudevents-batch+json` batches of 500 with 8 requests in
+ *    flight.
+ *
+ * Figures: events/s accepted (first POST to last 202); events/s end to end
+ * (first POST until no resource is marked dirty, polled every 100 ms); the
+ * delay from each batch's 202 until every resource it touched is rated, i.e.
+ * its events are on the statement (see BENCHMARKS.md for how); and the end
+ * to end rate as a ratio of the COPY rate — the headline.
+ *
+ * Env: BENCH_EVENTS, BENCH_BATCH (500), BENCH_IN_FLIGHT (8), BENCH_SPLIT=1,
+ * BENCH_COPY_STREAMS (1), BENCH_TIMEOUT_S (900), BENCH_CPU_PROF=<dir>
+ * (runs the service with --cpu-prof, profiles written there on exit).
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import {
+  ADMIN_KEY,
+  type BenchDb,
+  freshDatabase,
+  progress,
+  progressDone,
+  report,
+  type Service,
+  startService,
+} from './lib/harness';
+import { backendCpuSeconds, cpuSecondsOf, machineCpu } from './lib/procstat';
+import {
+  benchPrefix,
+  dropRedisPrefix,
+  envInt,
+  percentile,
+  profileEnv,
+  runAsScript,
+  sleep,
+} from './lib/util';
+import {
+  type BenchEvent,
+  COPY_COLUMNS,
+  copyLine,
+  previousMonth,
+  priceBookBody,
+  vmWorkload,
+} from './lib/workload';
+
+const POLL_MS = 100;
+
+/** Writes the events' rows with raw COPY; answers rows/s (server-side write, commit included). */
+export async function copyLimit(
+  db: BenchDb,
+  events: BenchEvent[],
+  streams = 1,
+): Promise<{ rows: number; seconds: number; rowsPerSecond: number }> {
+  await db.pool.query('DROP TABLE IF EXISTS events_copy');
+  await db.pool.query('CREATE TABLE events_copy (LIKE events INCLUDING ALL)');
+  progress(`ingest/COPY: encoding ${events.length.toLocaleString()} rows…`);
+  // Encoded before the clock starts: the limit is what the server can take.
+  const parts: Buffer[][] = Array.from({ length: streams }, () => []);
+  const per = Math.ceil(events.length / streams);
+  for (let s = 0; s < streams; s++) {
+    let chunk = '';
+    for (const e of events.slice(s * per, (s + 1) * per)) {
+      chunk += copyLine(e);
+      if (chunk.length >= 256 * 1024) {
+        parts[s].push(Buffer.from(chunk));
+        chunk = '';
+      }
+    }
+    if (chunk) parts[s].push(Buffer.from(chunk));
+  }
+  await db.pool.query('CHECKPOINT');
+  progress(`ingest/COPY: copying ${events.length.toLocaleString()} rows…`);
+  const started = performance.now();
+  await Promise.all(
+    parts.map(async (chunks) => {
+      const client = await db.pool.connect();
+      try {
+        const sink = client.query(
+          copyFrom(`COPY events_copy (${COPY_COLUMNS}) FROM STDIN (FORMAT text)`),
+        );
+        await pipeline(Readable.from(chunks), sink);
+      } finally {
+        client.release();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const {
+    rows: [{ n }],
+  } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events_copy');
+  if (n !== events.length) throw new Error(`COPY wrote ${n} rows, expected ${events.length}`);
+  await db.pool.query('CHECKPOINT');
+  return { rows: n, seconds, rowsPerSecond: n / seconds };
+}
+
+interface Batch {
+  body: string;
+  subjects: string[];
+  sentAt?: number;
+  ackAt?: number;
+  /**
+   * Per subject not yet seen rated far enough: the change_seq read right after
+   * the 202 (≥ the one this batch's commit set). Empty: the batch is visible.
+   */
+  remaining?: Map<string, number>;
+  requiredRead?: Promise<void>;
+  visibleAt?: number;
+}
+
+export async function run(): Promise<void> {
+  const total = envInt('BENCH_EVENTS', 100_000);
+  const batchSize = envInt('BENCH_BATCH', 500);
+  const inFlight = envInt('BENCH_IN_FLIGHT', 8);
+  const copyStreams = envInt('BENCH_COPY_STREAMS', 1);
+  const timeoutMs = envInt('BENCH_TIMEOUT_S', 900) * 1000;
+  const split = process.env.BENCH_SPLIT === '1';
+
+  progress(`ingest: generating ${total.toLocaleString()} events…`);
+  const runId = randomBytes(3).toString('hex');
+  const workload = vmWorkload(total, { runId, tenants: 20, perVm: 10 });
+  const batches: Batch[] = [];
+  for (let i = 0; i < workload.events.length; i += batchSize) {
+    const events = workload.events.slice(i, i + batchSize);
+    batches.push({
+      body: JSON.stringify(events),
+      subjects: [...new Set(events.map((e) => e.subject))],
+    });
+  }
+
+  const db = await freshDatabase();
+  const prefix = benchPrefix();
+  const services: Service[] = [];
+  try {
+    const copy = await copyLimit(db, workload.events, copyStreams);
+
+    const env: Record<string, string> = { BULLMQ_PREFIX: prefix, ...profileEnv() };
+    progress('ingest: starting the service…');
+    if (split) {
+      services.push(await startService(db, { ...env, ROLE: 'api' }));
+      services.push(await startService(db, { ...env, ROLE: 'worker' }));
+    } else {
+      services.push(await startService(db, { ...env, ROLE: 'all' }));
+    }
+    const api = services[0];
+    const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+    const book = await fetch(`${api.baseUrl}/v1/price-books`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(priceBookBody(new Date(previousMonth().start).toISOString())),
+    });
+    if (book.status !== 201) throw new Error(`price book answered ${book.status}`);
+    // Bench-side queries, to take them out of the server's transaction count.
+    let benchQueries = 0;
+    const dbStats = async () => {
+      benchQueries++;
+      const {
+        rows: [r],
+      } = await db.pool.query<{ commits: string; updates: string }>(
+        `SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) AS commits,
+                (SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'resources') AS updates`,
+      );
+      return { commits: Number(r.commits), updates: Number(r.updates) };
+    };
+    /** Statistics reach pg_stat_* when a backend goes idle, up to ~10 s later: wait until they settle. */
+    const settledStats = async () => {
+      let prev = await dbStats();
+      let same = 0;
+      for (let i = 0; i < 20 && same < 3; i++) {
+        await sleep(1000);
+        const cur = await dbStats();
+        same = cur.updates === prev.updates ? same + 1 : 0;
+        prev = cur;
+      }
+      return prev;
+    };
+    progress('ingest: waiting for statistics to settle…');
+    const statsBefore = await settledStats();
+    benchQueries = 0;
+    for (const s of services) s.resetPeak();
+    const cpuBefore = services.map((s) => cpuSecondsOf(s.child.pid!));
+    const machineBefore = machineCpu();
+
+    // Posters: `inFlight` loops, each sending the next batch when its last is answered.
+    let next = 0;
+    let accepted = 0;
+    let duplicates = 0;
+    let acked = 0;
+    let failure: Error | null = null;
+    const postMs: number[] = [];
+    const started = performance.now();
+    const deadline = started + timeoutMs;
+    const readRequired = async (b: Batch) => {
+      benchQueries++;
+      const { rows } = await db.pool.query<{ subject: string; change_seq: string }>(
+        `SELECT subject, change_seq FROM resources WHERE resource_type = 'vm' AND subject = ANY($1)`,
+        [b.subjects],
+      );
+      b.remaining = new Map(rows.map((r) => [r.subject, Number(r.change_seq)]));
+    };
+    const poster = async () => {
+      while (failure === null && next < batches.length && performance.now() < deadline) {
+        const b = batches[next++];
+        b.sentAt = performance.now();
+        const res = await fetch(`${api.baseUrl}/v1/events`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/cloudevents-batch+json' },
+          body: b.body,
+        });
+        const text = await res.text();
+        if (res.status !== 202) throw new Error(`POST /v1/events answered ${res.status}: ${text}`);
+        b.ackAt = performance.now();
+        postMs.push(b.ackAt - b.sentAt);
+        const answer = JSON.parse(text) as { accepted: number; duplicates: number };
+        accepted += answer.accepted;
+        duplicates += answer.duplicates;
+        acked++;
+        b.requiredRead = readRequired(b);
+      }
+    };
+    const posting = Promise.all(
+      Array.from({ length: inFlight }, () =>
+        poster().catch((err: unknown) => {
+          failure = err instanceof Error ? err : new Error(String(err));
+        }),
+      ),
+    ).then(() => performance.now());
+
+    // Poller: the dirty count every 100 ms; which answered batches are fully
+    // rated every 100 ms while the oldest waiting batch is young, then every
+    // 1/20 of its age (at most 2 s), so a backlog does not turn the poller
+    // into load (the delay figures keep a resolution of max(100 ms, 5 %)).
+    let postedAt: number | null = null;
+    void posting.then((t) => (postedAt = t));
+    let dirty = -1;
+    let ratedAt: number | null = null;
+    let nextVisibilityCheck = 0;
+    const markVisible = (b: Batch, at: number) => {
+      b.visibleAt = at;
+      b.remaining = new Map();
+    };
+    for (;;) {
+      const tick = performance.now();
+      benchQueries++;
+      if (tick > deadline) throw new Error(`ingest did not finish within ${timeoutMs / 1000} s`);
+      if (failure) throw failure as Error;
+      const {
+        rows: [row],
+      } = await db.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL',
+      );
+      dirty = row.n;
+      const countedAt = performance.now();
+      if (postedAt !== null && dirty === 0) {
+        // Every event committed before the count is rated: every batch is visible by now.
+        await Promise.all(batches.map((b) => b.requiredRead ?? Promise.resolve()));
+        for (const b of batches) if (b.visibleAt === undefined) markVisible(b, countedAt);
+        ratedAt = countedAt;
+        break;
+      }
+      const waiting = batches.filter((b) => b.remaining && b.visibleAt === undefined);
+      if (waiting.length > 0 && tick >= nextVisibilityCheck) {
+        const subjects = [...new Set(waiting.flatMap((b) => [...b.remaining!.keys()]))];
+        benchQueries++;
+        const { rows } = await db.pool.query<{ subject: string; rated_seq: string }>(
+          `SELECT subject, rated_seq FROM resources WHERE resource_type = 'vm' AND subject = ANY($1)`,
+          [subjects],
+        );
+        const seen = performance.now();
+        const rated = new Map(rows.map((r) => [r.subject, Number(r.rated_seq)]));
+        for (const b of waiting) {
+          for (const [subject, seq] of b.remaining!)
+            if ((rated.get(subject) ?? 0) >= seq) b.remaining!.delete(subject);
+          if (b.remaining!.size === 0) markVisible(b, seen);
+        }
+        const oldest = Math.min(
+          ...batches
+            .filter((b) => b.ackAt !== undefined && b.visibleAt === undefined)
+            .map((b) => b.ackAt!),
+        );
+        const age = Number.isFinite(oldest) ? seen - oldest : 0;
+        nextVisibilityCheck = tick + Math.min(2000, Math.max(POLL_MS, age / 20));
+      }
+      const visible = batches.filter((b) => b.visibleAt !== undefined).length;
+      const elapsed = (performance.now() - started) / 1000;
+      progress(
+        `ingest: ${(acked * batchSize).toLocaleString()}/${total.toLocaleString()} events answered ` +
+          `(${Math.round(accepted / elapsed).toLocaleString()}/s), ${dirty.toLocaleString()} resources to rate, ` +
+          `${visible}/${batches.length} batches visible, ${elapsed.toFixed(1)} s`,
+      );
+      await sleep(Math.max(0, POLL_MS - (performance.now() - tick)));
+    }
+    progressDone();
+    const lastAck = Math.max(...batches.map((b) => b.ackAt!));
+    const cpu = services.map((s, i) => cpuSecondsOf(s.child.pid!) - cpuBefore[i]);
+    const machineAfter = machineCpu();
+    const pgCpu = await backendCpuSeconds(db.pool);
+    if (accepted + duplicates !== workload.events.length || duplicates !== 0)
+      throw new Error(
+        `accepted ${accepted}, duplicates ${duplicates} of ${workload.events.length}`,
+      );
+
+    progress('ingest: waiting for statistics to settle…');
+    const statsAfter = await settledStats();
+    // resources rows are updated once per (batch, resource) by ingest and once per rating
+    const ingestUpdates = batches.reduce((sum, b) => sum + b.subjects.length, 0);
+    const ratings = statsAfter.updates - statsBefore.updates - ingestUpdates;
+    const acceptSeconds = (lastAck - started) / 1000;
+    const e2eSeconds = (ratedAt - started) / 1000;
+    const delays = batches.map((b) => b.visibleAt! - b.ackAt!);
+    const e2eRate = accepted / e2eSeconds;
+    const acceptRate = accepted / acceptSeconds;
+    const wall = machineAfter.total - machineBefore.total;
+    report('ingest', {
+      events: accepted,
+      VMs: workload.vms.length,
+      tenants: 20,
+      'batch size': batchSize,
+      'requests in flight': inFlight,
+      service: split ? 'api + worker (2 processes)' : 'ROLE=all (1 process)',
+      'COPY limit (rows/s)': copy.rowsPerSecond,
+      'COPY seconds': copy.seconds,
+      'accepted (events/s)': acceptRate,
+      'accepted: seconds to the last 202': acceptSeconds,
+      'end to end (events/s)': e2eRate,
+      'end to end: seconds to all rated': e2eSeconds,
+      'end to end / COPY (headline)': e2eRate / copy.rowsPerSecond,
+      'end to end, % of COPY': (100 * e2eRate) / copy.rowsPerSecond,
+      'accepted / COPY': acceptRate / copy.rowsPerSecond,
+      'rating drain after last 202 (s)': (ratedAt - lastAck) / 1000,
+      '202 → on statement p50 (ms)': percentile(delays, 50),
+      '202 → on statement p99 (ms)': percentile(delays, 99),
+      '202 → on statement max (ms)': percentile(delays, 100),
+      'ratings (resource re-rated, approx.)': ratings,
+      'ratings per event': ratings / accepted,
+      'service DB transactions (approx.)': statsAfter.commits - statsBefore.commits - benchQueries,
+      'POST latency p50 (ms)': percentile(postMs, 50),
+      'POST latency p99 (ms)': percentile(postMs, 99),
+      ...Object.fromEntries(
+        services.flatMap((s, i) => {
+          const name = split ? (i === 0 ? 'api' : 'worker') : 'service';
+          return [
+            [`${name} CPU seconds`, cpu[i]],
+            [`${name} peak RSS (MB)`, s.peakRss() / 2 ** 20],
+          ];
+        }),
+      ),
+      'PostgreSQL CPU s (service backends)': pgCpu,
+      'machine CPU busy (% of 2 cores)': (100 * (machineAfter.busy - machineBefore.busy)) / wall,
+    });
+  } finally {
+    progressDone();
+    for (const s of services.reverse()) await s.stop();
+    await db.drop();
+    await dropRedisPrefix(prefix);
+  }
+}
+
+runAsScript(module, run);

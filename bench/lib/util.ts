@@ -1,0 +1,106 @@
+/**
+ * Small helpers shared by the benchmarks: percentiles, a seeded PRNG, sleeping,
+ * running a bench as a script, and removing a bench's BullMQ keys from Redis.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Redis from 'ioredis';
+import { progressDone, REDIS_URL } from './harness';
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The p-th percentile (0–100) of `values` (nearest rank); NaN when empty. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+/** A small deterministic PRNG (mulberry32): the same seed, the same workload. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher–Yates, in place. */
+export function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+/** A positive integer from the environment, or the default. */
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
+  return n;
+}
+
+/** A fresh BullMQ key prefix for one bench run (see {@link dropRedisPrefix}). */
+export const benchPrefix = () => `bench${randomBytes(3).toString('hex')}`;
+
+/**
+ * Deletes every Redis key under a bench run's BullMQ prefix (the sweeper's job
+ * scheduler would otherwise stay behind). Bounded: SCAN pages of 500, at most
+ * 10,000 pages.
+ */
+export async function dropRedisPrefix(prefix: string): Promise<number> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => undefined);
+  let deleted = 0;
+  try {
+    await redis.connect();
+    let cursor = '0';
+    for (let page = 0; page < 10_000; page++) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+  } catch {
+    // best effort: a leftover prefix is harmless
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+/** Runs a bench's `run()` when its file is executed directly; exits 1 on failure. */
+export function runAsScript(mod: NodeJS.Module, run: () => Promise<unknown>): void {
+  if (require.main !== mod) return;
+  run().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      progressDone();
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
+
+/**
+ * With BENCH_CPU_PROF=<dir>: the env that makes a service process write a V8
+ * CPU profile there when it exits (bench/lib/cpu-prof-hook.ts, preloaded;
+ * summarise with profile-summary.js).
+ */
+export function profileEnv(): Record<string, string> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return {};
+  mkdirSync(resolve(dir), { recursive: true });
+  return {
+    NODE_OPTIONS: `--require ${resolve(__dirname, 'cpu-prof-hook.js')}`,
+    BENCH_CPU_PROF_DIR: resolve(dir),
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * Statement reads: `GET /v1/tenants/{id}/statements/{period}` for a tenant
+ * with BENCH_STATEMENT_RESOURCES (default 10,000) VMs in the previous month,
+ * under BENCH_READERS (default 50) concurrent readers for BENCH_READ_SECONDS
+ * (default 10) or at most BENCH_READ_MAX requests (default 20,000), admin key.
+ *
+ * The data is written directly with SQL, not through ingest and rating: the
+ * resources rows (rated, clean) and BENCH_STATEMENT_INTERVALS (default 3)
+ * contiguous rated intervals per VM, priced by the global price book posted
+ * through the API (weights and hourly rates as the core computes them). The
+ * service runs as ROLE=api: nothing re-rates these rows. Also reports the
+ * latency of one reader alone and EXPLAIN ANALYZE of the intervals query.
+ */
+import { Decimal } from '../src/rating/core/decimal';
+import {
+  ADMIN_KEY,
+  freshDatabase,
+  progress,
+  progressDone,
+  report,
+  startService,
+} from './lib/harness';
+import { cpuSecondsOf } from './lib/procstat';
+import {
+  benchPrefix,
+  dropRedisPrefix,
+  envInt,
+  percentile,
+  prng,
+  profileEnv,
+  runAsScript,
+} from './lib/util';
+import { previousMonth, priceBookBody, TEMPLATES } from './lib/workload';
+
+const TEMPLATE_WEIGHT: Record<string, string> = { normal: '1', standard: '2', enhanced: '4' };
+const STATE_WEIGHT: Record<string, string> = { running: '1', suspended: '0.3', stopped: '0.1' };
+const STATES = ['running', 'running', 'running', 'stopped', 'suspended'] as const;
+const TENANT = 'bench-tenant-big';
+
+export async function run(): Promise<void> {
+  const resources = envInt('BENCH_STATEMENT_RESOURCES', 10_000);
+  const perResource = envInt('BENCH_STATEMENT_INTERVALS', 3);
+  const readers = envInt('BENCH_READERS', 50);
+  const readMs = envInt('BENCH_READ_SECONDS', 10) * 1000;
+  const readMax = envInt('BENCH_READ_MAX', 20_000);
+  const month = previousMonth();
+  const db = await freshDatabase();
+  const prefix = benchPrefix();
+  try {
+    const service = await startService(db, { ROLE: 'api', BULLMQ_PREFIX: prefix, ...profileEnv() });
+    try {
+      const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+      const posted = await fetch(`${service.baseUrl}/v1/price-books`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(priceBookBody(new Date(month.start).toISOString())),
+      });
+      if (posted.status !== 201) throw new Error(`price book answered ${posted.status}`);
+      const { id: bookId } = (await posted.json()) as { id: string };
+
+      progress(`statements: writing ${resources.toLocaleString()} resources…`);
+      const random = prng(7);
+      const subjects = Array.from({ length: resources }, (_, i) => `vm-big-${i}`);
+      await db.pool.query(
+        `INSERT INTO resources (resource_type, subject, tenant_id, change_seq, rated_seq, dirty_since, rated_at)
+         SELECT 'vm', s, $2, 1, 1, NULL, now() FROM unnest($1::text[]) AS s`,
+        [subjects, TENANT],
+      );
+      const cols = {
+        subject: [] as string[],
+        from: [] as string[],
+        to: [] as (string | null)[],
+        template: [] as string[],
+        state: [] as string[],
+        weight: [] as string[],
+        rate: [] as string[],
+        opened: [] as string[],
+        closed: [] as (string | null)[],
+      };
+      for (const subject of subjects) {
+        // perResource + 1 distinct instants: the last ends the VM, or it runs on (to_at NULL)
+        const start = month.start + Math.floor(random() * 5 * 86_400_000);
+        const times = new Set<number>([start]);
+        while (times.size < perResource + 1)
+          times.add(start + 1 + Math.floor(random() * (month.end - start - 1)));
+        const bounds: (number | null)[] = [...times].sort((a, b) => a - b);
+        if (random() < 0.5) bounds[perResource] = null;
+        for (let k = 0; k < perResource; k++) {
+          const template = TEMPLATES[Math.floor(random() * TEMPLATES.length)];
+          const state = STATES[Math.floor(random() * STATES.length)];
+          const weight = new Decimal(TEMPLATE_WEIGHT[template]).times(STATE_WEIGHT[state]);
+          const to = bounds[k + 1];
+          cols.subject.push(subject);
+          cols.from.push(new Date(bounds[k]!).toISOString());
+          cols.to.push(to === null ? null : new Date(to).toISOString());
+          cols.template.push(template);
+          cols.state.push(state);
+          cols.weight.push(weight.toString());
+          cols.rate.push(weight.times('0.02').toString());
+          cols.opened.push(`${subject}-${k}`);
+          cols.closed.push(to === null ? null : `${subject}-${k + 1}`);
+        }
+      }
+      progress(`statements: writing ${cols.subject.length.toLocaleString()} rated intervals…`);
+      for (let i = 0; i < cols.subject.length; i += 10_000) {
+        const sl = <T>(xs: T[]) => xs.slice(i, i + 10_000);
+        await db.pool.query(
+          `INSERT INTO rated_intervals (resource_type, subject, tenant_id, from_at, to_at, template, state,
+                                        real_server_count, size_gb, price_book_id, currency, weight,
+                                        price_per_hour, hourly_rate, opened_by, closed_by)
+           SELECT 'vm', u.s, $1, u.f, u.t, u.tpl, u.st, NULL, NULL, $2, 'USD', u.w, 0.02, u.r, u.o, u.c
+             FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[],
+                         $8::numeric[], $9::numeric[], $10::text[], $11::text[])
+                  AS u(s, f, t, tpl, st, w, r, o, c)`,
+          [
+            TENANT,
+            bookId,
+            sl(cols.subject),
+            sl(cols.from),
+            sl(cols.to),
+            sl(cols.template),
+            sl(cols.state),
+            sl(cols.weight),
+            sl(cols.rate),
+            sl(cols.opened),
+            sl(cols.closed),
+          ],
+        );
+      }
+      await db.pool.query('VACUUM ANALYZE');
+
+      const url = `${service.baseUrl}/v1/tenants/${TENANT}/statements/${month.period}`;
+      const get = async () => {
+        const t0 = performance.now();
+        const res = await fetch(url, { headers: auth });
+        const body = await res.arrayBuffer();
+        return { ms: performance.now() - t0, bytes: body.byteLength, body, status: res.status };
+      };
+      const first = await get();
+      if (first.status !== 200) throw new Error(`statement answered ${first.status}`);
+      const statement = JSON.parse(Buffer.from(first.body).toString('utf8')) as {
+        lines: unknown[];
+        total: string;
+      };
+      if (statement.lines.length !== resources)
+        throw new Error(`statement has ${statement.lines.length} lines, expected ${resources}`);
+
+      progress('statements: one reader alone…');
+      const alone: number[] = [];
+      for (let i = 0; i < 5; i++) alone.push((await get()).ms);
+
+      service.resetPeak();
+      const cpuBefore = cpuSecondsOf(service.child.pid!);
+      const latencies: number[] = [];
+      const failures = new Map<string, number>();
+      let issued = 0;
+      const started = performance.now();
+      const reader = async () => {
+        while (issued < readMax && performance.now() - started < readMs) {
+          issued++;
+          const r = await get();
+          latencies.push(r.ms);
+          if (r.status !== 200) {
+            const detail = `${r.status} ${Buffer.from(r.body).toString('utf8').slice(0, 160)}`;
+            failures.set(detail, (failures.get(detail) ?? 0) + 1);
+          }
+          if (latencies.length % 10 === 0)
+            progress(
+              `statements: ${latencies.length.toLocaleString()} reads by ${readers} readers, ` +
+                `p50 ${percentile(latencies, 50).toFixed(0)} ms, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+            );
+        }
+      };
+      await Promise.all(Array.from({ length: readers }, reader));
+      const seconds = (performance.now() - started) / 1000;
+      const cpu = cpuSecondsOf(service.child.pid!) - cpuBefore;
+      progressDone();
+
+      const explain = await db.pool.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, BUFFERS)
+         SELECT resource_type, subject, from_at, to_at, template, state, real_server_count,
+                size_gb::text AS size_gb, price_book_id, currency, weight::text AS weight,
+                price_per_hour::text AS price_per_hour, hourly_rate::text AS hourly_rate, opened_by, closed_by
+           FROM rated_intervals
+          WHERE tenant_id = $1 AND from_at < $3 AND (to_at IS NULL OR to_at > $2)
+          ORDER BY resource_type, subject, from_at`,
+        [TENANT, new Date(month.start).toISOString(), new Date(month.end).toISOString()],
+      );
+      for (const [detail, n] of failures) console.log(`\n${n} × ${detail}`);
+      const plan = explain.rows.map((r) => r['QUERY PLAN']);
+      console.log('\nEXPLAIN ANALYZE of the statement intervals query:');
+      for (const line of plan) console.log(`  ${line}`);
+      const execMs = Number(/Execution Time: ([\d.]+) ms/.exec(plan.join('\n'))?.[1] ?? NaN);
+
+      report('statements', {
+        tenant: TENANT,
+        period: month.period,
+        resources,
+        'rated intervals': cols.subject.length,
+        'response size (MB)': first.bytes / 2 ** 20,
+        'one reader alone p50 (ms)': percentile(alone, 50),
+        readers,
+        requests: latencies.length,
+        'failed (non-200)': [...failures.values()].reduce((a, b) => a + b, 0),
+        seconds,
+        'requests/s': latencies.length / seconds,
+        'p50 (ms, every answer)': percentile(latencies, 50),
+        'p99 (ms, every answer)': percentile(latencies, 99),
+        'max (ms)': percentile(latencies, 100),
+        'service CPU seconds': cpu,
+        'service peak RSS (MB)': service.peakRss() / 2 ** 20,
+        'intervals query, EXPLAIN ANALYZE (ms)': execMs,
+      });
+    } finally {
+      await service.stop();
+    }
+  } finally {
+    progressDone();
+    await db.drop();
+    await dropRedisPrefix(prefix);
+  }
+}
+
+runAsScript(module, run);
