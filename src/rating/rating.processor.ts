@@ -37,10 +37,14 @@ export class RatingProcessor {
     if (job.name === 'sweep')
       return this.sweep((job.data as SweepJobData).graceMs ?? SWEEP_GRACE_MS);
     const { resources } = job.data as RateJobData;
+    const requested = resources.map(([resourceType, subject]) => ({ resourceType, subject }));
+    // Most wake-ups find their resource already rated by an earlier job: skip
+    // those with one query instead of a transaction each.
+    const dirty = await this.repo.dirtyAmong(this.dataSource.manager, requested);
     let rated = 0;
-    let clean = 0;
+    let clean = requested.length - dirty.length;
     let firstError: unknown = null;
-    for (const [resourceType, subject] of resources) {
+    for (const { resourceType, subject } of dirty) {
       try {
         const outcome = await this.rating.rate({ resourceType, subject });
         if (outcome === 'rated') rated++;

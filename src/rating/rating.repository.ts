@@ -38,6 +38,24 @@ export class RatingRepository {
       : null;
   }
 
+  /**
+   * Of some resources, those whose stored rating is behind (one query, no
+   * lock): lets a job skip the clean ones without opening a transaction each.
+   * The rating transaction re-checks under the lock, so a stale answer here
+   * only costs or saves a little work.
+   */
+  async dirtyAmong(em: EntityManager, keys: ResourceKey[]): Promise<ResourceKey[]> {
+    if (keys.length === 0) return [];
+    const rows: { resource_type: ResourceType; subject: string }[] = await em.query(
+      `SELECT r.resource_type, r.subject
+         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
+         JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub
+        WHERE r.rated_seq < r.change_seq`,
+      [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
+    );
+    return rows.map((r) => ({ resourceType: r.resource_type, subject: r.subject }));
+  }
+
   /** The versions that can price a tenant's resources: its own and the global ones. */
   async booksForTenant(em: EntityManager, tenantId: string): Promise<PriceBook[]> {
     const rows = await em

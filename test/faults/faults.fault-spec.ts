@@ -14,6 +14,8 @@ import {
 interface Row extends Verdict {
   scenario: string;
   recoverySeconds: number;
+  setupSeconds: number;
+  checkSeconds: number;
 }
 const rows: Row[] = [];
 
@@ -27,7 +29,9 @@ async function scenario(
   fault: (c: Cluster, load: Load) => Promise<number | void>,
   opts: { resendRatio?: number; before?: number; after?: number } = {},
 ): Promise<Row> {
+  const t0 = Date.now();
   const cluster = await startCluster(setup);
+  const setupSeconds = (Date.now() - t0) / 1000;
   const source = new EventSource();
   const load = new Load(() => cluster.apiUrls(), source, { resendRatio: opts.resendRatio });
   try {
@@ -38,13 +42,18 @@ async function scenario(
     await sleep(opts.after ?? 3000);
     await load.stop();
     const firstAck = load.stats.firstAckAfter(healed) ?? healed;
+    const t1 = Date.now();
     const verdict = await check(cluster, source, load.stats);
+    const checkSeconds = (Date.now() - t1) / 1000;
     const row = {
       scenario: name,
       ...verdict,
       recoverySeconds: Math.max(0, firstAck - injected) / 1000,
+      setupSeconds,
+      checkSeconds,
     };
     rows.push(row);
+    process.stderr.write(`[faults] ${JSON.stringify(row)}\n`);
     return row;
   } finally {
     await load.stop().catch(() => undefined);
@@ -101,6 +110,8 @@ describe('fault scenarios', () => {
       'unexpected',
       'statement mismatches',
       'recovery s',
+      'setup s',
+      'settle+check s',
     ];
     const table = [
       header,
@@ -113,6 +124,8 @@ describe('fault scenarios', () => {
           r.unexpected,
           r.statementMismatches,
           r.recoverySeconds.toFixed(1),
+          r.setupSeconds.toFixed(1),
+          r.checkSeconds.toFixed(1),
         ].map(String),
       ),
     ];

@@ -7,7 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { Decimal } from '../../src/rating/core/decimal';
+import type { Decimal } from '../../src/rating/core/decimal';
+import { createPriceBookSchema } from '../../src/price-books/dto/create-price-book.dto';
+import { toBody, toCorePriceBook } from '../../src/price-books/price-book.mapper';
 import {
   formatMoney,
   nextPeriod,
@@ -316,45 +318,19 @@ export async function startCluster(
   return cluster;
 }
 
-/** The book of priceBookBody(), as the core wants it. */
+/** The book of priceBookBody(), as the core wants it: through the service's own parsing and mapping. */
 function referenceBook(): PriceBook {
-  const b = priceBookBody() as {
-    vm: {
-      pricePerHour: string;
-      templateWeights: Record<string, string>;
-      stateWeights: Record<string, string>;
-    };
-    vs: { pricePerHour: string; templateWeights: Record<string, string>; realServerWeight: string };
-    image: {
-      tierMode: 'graduated' | 'volume';
-      tiers: { upToGb: string | null; pricePerGbHour: string }[];
-    };
-  };
-  const m = (r: Record<string, string>) =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, new Decimal(v)]));
-  return {
+  const input = createPriceBookSchema.parse(
+    priceBookBody({ effectiveFrom: '2020-01-01T00:00:00Z' }),
+  );
+  return toCorePriceBook({
     id: 'reference',
     tenantId: null,
-    effectiveFrom: Date.parse('2020-01-01T00:00:00Z'),
-    currency: 'USD',
-    vm: {
-      pricePerHour: new Decimal(b.vm.pricePerHour),
-      templateWeights: m(b.vm.templateWeights),
-      stateWeights: m(b.vm.stateWeights),
-    },
-    vs: {
-      pricePerHour: new Decimal(b.vs.pricePerHour),
-      templateWeights: m(b.vs.templateWeights),
-      realServerWeight: new Decimal(b.vs.realServerWeight),
-    },
-    image: {
-      tierMode: b.image.tierMode,
-      tiers: b.image.tiers.map((t) => ({
-        upToGb: t.upToGb === null ? null : new Decimal(t.upToGb),
-        pricePerGbHour: new Decimal(t.pricePerGbHour),
-      })),
-    },
-  };
+    effectiveFrom: new Date(input.effectiveFrom),
+    currency: input.currency,
+    body: toBody(input),
+    createdAt: new Date(0),
+  });
 }
 
 export interface Verdict {

@@ -84,7 +84,13 @@ export class PgNode {
     return [postmaster, ...children];
   }
   signal(sig: 'SIGSTOP' | 'SIGCONT'): void {
-    for (const pid of this.pids()) {
+    let pids: number[] = [];
+    try {
+      pids = this.pids();
+    } catch {
+      return; // not running
+    }
+    for (const pid of pids) {
       try {
         process.kill(pid, sig);
       } catch {
@@ -223,6 +229,8 @@ export class PgPair {
       '-C',
       '-S',
       'n2',
+      '-c',
+      'fast', // the default spread checkpoint can take minutes
     ]);
     this.standby = new PgNode('n2', n2, p2);
     this.standby.start();
