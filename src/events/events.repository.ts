@@ -146,7 +146,7 @@ export class EventsRepository {
          FROM (SELECT u.rt, u.sub, u.del, u.earliest
                  FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(rt, sub, del, earliest)
                  JOIN resources l ON l.resource_type = u.rt AND l.subject = u.sub
-                ORDER BY u.rt, u.sub
+                ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
                   FOR NO KEY UPDATE OF l) AS u
         WHERE r.resource_type = u.rt AND r.subject = u.sub`,
       [
