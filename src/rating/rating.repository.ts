@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { ResourceKey } from '../events/resource-key';
+import { resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { toCorePriceBook } from '../price-books/price-book.mapper';
 import { PriceBookVersionEntity } from '../price-books/price-book-version.entity';
 import type { PriceBook, RatingResult, ResourceType } from '../rating/core/types';
 import { RATED_INTERVAL_COLUMNS, type RatedIntervalRow } from './rated-interval.mapper';
+
+/** A resource's new rating, and the `change_seq` it reflects. */
+export interface NewRating {
+  key: ResourceKey;
+  tenantId: string;
+  result: RatingResult;
+  ratedSeq: string;
+}
 
 export interface ResourceState {
   tenantId: string;
@@ -17,25 +25,36 @@ export interface ResourceState {
 /** Rating state, price books as the core wants them, and the rating output tables. */
 @Injectable()
 export class RatingRepository {
-  async resourceState(em: EntityManager, key: ResourceKey): Promise<ResourceState | null> {
+  /** The rating state of several resources (one query); unknown keys are absent. */
+  async resourceStates(
+    em: EntityManager,
+    keys: ResourceKey[],
+  ): Promise<Map<string, ResourceState & { key: ResourceKey }>> {
     const rows: {
+      resource_type: ResourceType;
+      subject: string;
       tenant_id: string;
       change_seq: string;
       rated_seq: string;
       dirty_from: Date | null;
     }[] = await em.query(
-      `SELECT tenant_id, change_seq::text, rated_seq::text, dirty_from FROM resources WHERE resource_type = $1 AND subject = $2`,
-      [key.resourceType, key.subject],
+      `SELECT r.resource_type, r.subject, r.tenant_id, r.change_seq::text, r.rated_seq::text, r.dirty_from
+         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
+         JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub`,
+      [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
     );
-    const r = rows[0];
-    return r
-      ? {
+    return new Map(
+      rows.map((r) => [
+        resourceKeyString({ resourceType: r.resource_type, subject: r.subject }),
+        {
+          key: { resourceType: r.resource_type, subject: r.subject },
           tenantId: r.tenant_id,
           changeSeq: r.change_seq,
           ratedSeq: r.rated_seq,
           dirtyFrom: r.dirty_from,
-        }
-      : null;
+        },
+      ]),
+    );
   }
 
   /**
@@ -58,83 +77,109 @@ export class RatingRepository {
 
   /** The versions that can price a tenant's resources: its own and the global ones. */
   async booksForTenant(em: EntityManager, tenantId: string): Promise<PriceBook[]> {
+    return (await this.booksForTenants(em, [tenantId])).get(tenantId) ?? [];
+  }
+
+  /** For each tenant, the versions that can price its resources (one query). */
+  async booksForTenants(em: EntityManager, tenantIds: string[]): Promise<Map<string, PriceBook[]>> {
     const rows = await em
       .getRepository(PriceBookVersionEntity)
       .createQueryBuilder('v')
-      .where('v.tenant_id IS NULL OR v.tenant_id = :tenantId', { tenantId })
+      .where('v.tenant_id IS NULL OR v.tenant_id = ANY(:tenantIds)', { tenantIds })
       .getMany();
-    return rows.map(toCorePriceBook);
+    const books = rows.map((r) => ({ tenantId: r.tenantId, book: toCorePriceBook(r) }));
+    return new Map(
+      tenantIds.map((t) => [
+        t,
+        books.filter((b) => b.tenantId === null || b.tenantId === t).map((b) => b.book),
+      ]),
+    );
   }
 
-  /** Replaces a resource's intervals and issues with a new rating, and records what it reflects. */
-  async replaceRating(
-    em: EntityManager,
-    key: ResourceKey,
-    tenantId: string,
-    result: RatingResult,
-    ratedSeq: string,
-  ): Promise<void> {
-    const k = [key.resourceType, key.subject];
-    await em.query(`DELETE FROM rated_intervals WHERE resource_type = $1 AND subject = $2`, k);
-    await em.query(`DELETE FROM rating_issues WHERE resource_type = $1 AND subject = $2`, k);
-    const s = result.segments;
-    if (s.length > 0) {
+  /**
+   * Replaces the intervals and issues of several resources with their new
+   * ratings and records what each reflects — a fixed number of statements
+   * whatever the count. The `resources` rows are updated last, locked in key
+   * order like ingest's `markChanged`, so the row locks ingest waits for are
+   * held only from that statement to the commit.
+   */
+  async replaceRatings(em: EntityManager, ratings: NewRating[]): Promise<void> {
+    if (ratings.length === 0) return;
+    const types = ratings.map((r) => r.key.resourceType);
+    const subjects = ratings.map((r) => r.key.subject);
+    await em.query(
+      `DELETE FROM rated_intervals t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
+        WHERE t.resource_type = u.rt AND t.subject = u.sub`,
+      [types, subjects],
+    );
+    await em.query(
+      `DELETE FROM rating_issues t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
+        WHERE t.resource_type = u.rt AND t.subject = u.sub`,
+      [types, subjects],
+    );
+    const segs = ratings.flatMap((r) => r.result.segments.map((x) => ({ r, x })));
+    if (segs.length > 0) {
       await em.query(
         `INSERT INTO rated_intervals (resource_type, subject, tenant_id, from_at, to_at, template, state,
                                       real_server_count, size_gb, price_book_id, currency, weight,
                                       price_per_hour, hourly_rate, opened_by, closed_by)
-         SELECT $1, $2, $3, u.* FROM unnest($4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::int[],
-                                       $9::numeric[], $10::uuid[], $11::text[], $12::numeric[], $13::numeric[],
-                                       $14::numeric[], $15::text[], $16::text[]) AS u`,
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+                              $6::text[], $7::text[], $8::int[], $9::numeric[], $10::uuid[], $11::text[],
+                              $12::numeric[], $13::numeric[], $14::numeric[], $15::text[], $16::text[])`,
         [
-          key.resourceType,
-          key.subject,
-          tenantId,
-          s.map((x) => iso(x.from)),
-          s.map((x) => (x.to === null ? null : iso(x.to))),
-          s.map((x) => x.attributes.template ?? null),
-          s.map((x) => x.attributes.state ?? null),
-          s.map((x) => x.attributes.realServerCount ?? null),
-          s.map((x) => x.attributes.sizeGb?.toString() ?? null),
-          s.map((x) => x.priceBookId),
-          s.map((x) => x.currency),
-          s.map((x) => x.weight.toString()),
-          s.map((x) => x.pricePerHour.toString()),
-          s.map((x) => x.hourlyRate.toString()),
-          s.map((x) => x.openedBy),
-          s.map((x) => x.closedBy),
+          segs.map(({ r }) => r.key.resourceType),
+          segs.map(({ r }) => r.key.subject),
+          segs.map(({ r }) => r.tenantId),
+          segs.map(({ x }) => iso(x.from)),
+          segs.map(({ x }) => (x.to === null ? null : iso(x.to))),
+          segs.map(({ x }) => x.attributes.template ?? null),
+          segs.map(({ x }) => x.attributes.state ?? null),
+          segs.map(({ x }) => x.attributes.realServerCount ?? null),
+          segs.map(({ x }) => x.attributes.sizeGb?.toString() ?? null),
+          segs.map(({ x }) => x.priceBookId),
+          segs.map(({ x }) => x.currency),
+          segs.map(({ x }) => x.weight.toString()),
+          segs.map(({ x }) => x.pricePerHour.toString()),
+          segs.map(({ x }) => x.hourlyRate.toString()),
+          segs.map(({ x }) => x.openedBy),
+          segs.map(({ x }) => x.closedBy),
         ],
       );
     }
-    const i = result.issues;
-    if (i.length > 0) {
+    const issues = ratings.flatMap((r) => r.result.issues.map((x) => ({ r, x })));
+    if (issues.length > 0) {
       await em.query(
         `INSERT INTO rating_issues (resource_type, subject, tenant_id, from_at, to_at, reason, message, event_ids, blocking)
-         SELECT $1, $2, $3, u.f, u.t, u.r, u.m, ARRAY(SELECT json_array_elements_text(u.e::json)), u.b
-           FROM unnest($4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::boolean[])
-                AS u(f, t, r, m, e, b)
+         SELECT u.rt, u.sub, u.ten, u.f, u.t, u.r, u.m, ARRAY(SELECT json_array_elements_text(u.e::json)), u.b
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
+                       $7::text[], $8::text[], $9::boolean[]) AS u(rt, sub, ten, f, t, r, m, e, b)
          ON CONFLICT (resource_type, subject, from_at, reason) DO NOTHING`,
         [
-          key.resourceType,
-          key.subject,
-          tenantId,
-          i.map((x) => iso(x.from)),
-          i.map((x) => (x.to === null ? null : iso(x.to))),
-          i.map((x) => x.reason),
-          i.map((x) => x.message),
-          i.map((x) => JSON.stringify(x.eventIds)),
-          i.map((x) => x.blocking),
+          issues.map(({ r }) => r.key.resourceType),
+          issues.map(({ r }) => r.key.subject),
+          issues.map(({ r }) => r.tenantId),
+          issues.map(({ x }) => iso(x.from)),
+          issues.map(({ x }) => (x.to === null ? null : iso(x.to))),
+          issues.map(({ x }) => x.reason),
+          issues.map(({ x }) => x.message),
+          issues.map(({ x }) => JSON.stringify(x.eventIds)),
+          issues.map(({ x }) => x.blocking),
         ],
       );
     }
     await em.query(
-      `UPDATE resources
-          SET rated_seq = GREATEST(rated_seq, $3::bigint),
+      `UPDATE resources r
+          SET rated_seq = GREATEST(r.rated_seq, u.seq),
               rated_at = now(),
-              dirty_since = CASE WHEN change_seq <= $3::bigint THEN NULL ELSE dirty_since END,
-              dirty_from = CASE WHEN change_seq <= $3::bigint THEN NULL ELSE dirty_from END
-        WHERE resource_type = $1 AND subject = $2`,
-      [...k, ratedSeq],
+              dirty_since = CASE WHEN r.change_seq <= u.seq THEN NULL ELSE r.dirty_since END,
+              dirty_from = CASE WHEN r.change_seq <= u.seq THEN NULL ELSE r.dirty_from END
+         FROM (SELECT u.rt, u.sub, u.seq
+                 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(rt, sub, seq)
+                 JOIN resources l ON l.resource_type = u.rt AND l.subject = u.sub
+                ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
+                  FOR NO KEY UPDATE OF l) AS u
+        WHERE r.resource_type = u.rt AND r.subject = u.sub`,
+      [types, subjects, ratings.map((r) => r.ratedSeq)],
     );
   }
 
@@ -182,25 +227,43 @@ export class RatingRepository {
     return rows.map((r) => r.period);
   }
 
-  /** The resource's stored intervals (before they are replaced). */
-  intervalsOf(em: EntityManager, key: ResourceKey): Promise<RatedIntervalRow[]> {
-    return em.query(
-      `SELECT ${RATED_INTERVAL_COLUMNS} FROM rated_intervals WHERE resource_type = $1 AND subject = $2 ORDER BY from_at`,
-      [key.resourceType, key.subject],
+  /** The stored intervals of some resources (before they are replaced), by resource, in time order. */
+  async intervalsOfMany(
+    em: EntityManager,
+    keys: ResourceKey[],
+  ): Promise<Map<string, RatedIntervalRow[]>> {
+    const out = new Map<string, RatedIntervalRow[]>();
+    if (keys.length === 0) return out;
+    const rows: RatedIntervalRow[] = await em.query(
+      `SELECT ${RATED_INTERVAL_COLUMNS} FROM rated_intervals t
+         JOIN unnest($1::text[], $2::text[]) AS u(rt, sub) ON t.resource_type = u.rt AND t.subject = u.sub
+        ORDER BY t.resource_type, t.subject, t.from_at`,
+      [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
     );
+    for (const r of rows) {
+      const k = `${r.resource_type}/${r.subject}`;
+      const list = out.get(k);
+      if (list) list.push(r);
+      else out.set(k, [r]);
+    }
+    return out;
   }
 
   async insertRestatements(
     em: EntityManager,
-    key: ResourceKey,
-    tenantId: string,
-    periods: string[],
+    rows: { key: ResourceKey; tenantId: string; period: string }[],
   ): Promise<void> {
+    if (rows.length === 0) return;
     await em.query(
       `INSERT INTO restatements (resource_type, subject, tenant_id, period)
-       SELECT $1, $2, $3, p FROM unnest($4::text[]) AS p
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
        ON CONFLICT DO NOTHING`,
-      [key.resourceType, key.subject, tenantId, periods],
+      [
+        rows.map((r) => r.key.resourceType),
+        rows.map((r) => r.key.subject),
+        rows.map((r) => r.tenantId),
+        rows.map((r) => r.period),
+      ],
     );
   }
 }
