@@ -3,14 +3,26 @@
  * with BENCH_STATEMENT_RESOURCES (default 10,000) VMs in the previous month,
  * under BENCH_READERS (default 50) concurrent readers for BENCH_READ_SECONDS
  * (default 10) or at most BENCH_READ_MAX requests (default 20,000), admin key.
+ * Three measured phases: `accept-encoding: gzip` (as a browser sends it),
+ * `identity` (the JSON as is), then revalidation (`If-None-Match` with the
+ * gzip answer's ETag, as a browser holding it does: 304, no body).
  *
  * The data is written directly with SQL, not through ingest and rating: the
  * resources rows (rated, clean) and BENCH_STATEMENT_INTERVALS (default 3)
  * contiguous rated intervals per VM, priced by the global price book posted
  * through the API (weights and hourly rates as the core computes them). The
  * service runs as ROLE=api: nothing re-rates these rows. Also reports the
- * latency of one reader alone and EXPLAIN ANALYZE of the intervals query.
+ * first (cold) answer, the latency of one reader alone, both sizes, and
+ * EXPLAIN ANALYZE of the intervals query.
+ *
+ * Latency is the server's as a client sees it: from sending the request to
+ * the LAST byte of the answer, over keep-alive node:http connections, bodies
+ * counted but never decoded (fetch would gunzip each one on the client's
+ * share of the same 2 cores). The first answer alone is decoded and checked
+ * to be the whole statement.
  */
+import { Agent, request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { Decimal } from '../src/rating/core/decimal';
 import {
   ADMIN_KEY,
@@ -130,50 +142,128 @@ export async function run(): Promise<void> {
       await db.pool.query('VACUUM ANALYZE');
 
       const url = `${service.baseUrl}/v1/tenants/${TENANT}/statements/${month.period}`;
-      const get = async () => {
-        const t0 = performance.now();
-        const res = await fetch(url, { headers: auth });
-        const body = await res.arrayBuffer();
-        return { ms: performance.now() - t0, bytes: body.byteLength, body, status: res.status };
-      };
-      const first = await get();
+      const agent = new Agent({ keepAlive: true, maxSockets: readers + 1 });
+      type Encoding = 'gzip' | 'identity';
+      interface Answer {
+        ms: number;
+        status: number;
+        etag: string | undefined;
+        /** Bytes received on the wire (the body as sent, not decoded). */
+        bytes: number;
+        contentEncoding: string | undefined;
+        /** Kept only when asked for, or for a failure's detail. */
+        body: Buffer;
+      }
+      const get = (encoding: Encoding, keep = false, ifNoneMatch?: string) =>
+        new Promise<Answer>((resolve) => {
+          const t0 = performance.now();
+          const failed = (err: Error) =>
+            resolve({
+              ms: performance.now() - t0,
+              status: 0,
+              etag: undefined,
+              bytes: 0,
+              contentEncoding: undefined,
+              body: Buffer.from(String(err)),
+            });
+          const req = request(
+            url,
+            {
+              agent,
+              headers: {
+                ...auth,
+                'accept-encoding': encoding,
+                ...(ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {}),
+              },
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              let bytes = 0;
+              res.on('data', (c: Buffer) => {
+                bytes += c.length;
+                if (keep || (res.statusCode !== 200 && res.statusCode !== 304)) chunks.push(c);
+              });
+              res.on('end', () =>
+                resolve({
+                  ms: performance.now() - t0,
+                  status: res.statusCode ?? 0,
+                  etag: res.headers.etag,
+                  bytes,
+                  contentEncoding: res.headers['content-encoding'],
+                  body: Buffer.concat(chunks),
+                }),
+              );
+              res.on('error', failed);
+            },
+          );
+          req.on('error', failed);
+          req.end();
+        });
+
+      // The first answer builds the statement (cold); decoded once to check it is all there.
+      const first = await get('gzip', true);
       if (first.status !== 200) throw new Error(`statement answered ${first.status}`);
-      const statement = JSON.parse(Buffer.from(first.body).toString('utf8')) as {
-        lines: unknown[];
-        total: string;
-      };
+      const json =
+        first.contentEncoding === 'gzip' ? gunzipSync(first.body) : Buffer.from(first.body);
+      const statement = JSON.parse(json.toString('utf8')) as { lines: unknown[]; total: string };
       if (statement.lines.length !== resources)
         throw new Error(`statement has ${statement.lines.length} lines, expected ${resources}`);
+      const plainAnswer = await get('identity');
+      if (plainAnswer.status !== 200 || plainAnswer.contentEncoding !== undefined)
+        throw new Error(`identity answer: ${plainAnswer.status} ${plainAnswer.contentEncoding}`);
+      if (plainAnswer.bytes !== json.length)
+        throw new Error(
+          `identity answer has ${plainAnswer.bytes} bytes, gzip decodes to ${json.length}`,
+        );
 
       progress('statements: one reader alone…');
-      const alone: number[] = [];
-      for (let i = 0; i < 5; i++) alone.push((await get()).ms);
+      const alone: Record<Encoding, number[]> = { gzip: [], identity: [] };
+      for (const encoding of ['gzip', 'identity'] as const)
+        for (let i = 0; i < 5; i++) alone[encoding].push((await get(encoding)).ms);
 
-      service.resetPeak();
-      const cpuBefore = cpuSecondsOf(service.child.pid!);
-      const latencies: number[] = [];
-      const failures = new Map<string, number>();
-      let issued = 0;
-      const started = performance.now();
-      const reader = async () => {
-        while (issued < readMax && performance.now() - started < readMs) {
-          issued++;
-          const r = await get();
-          latencies.push(r.ms);
-          if (r.status !== 200) {
-            const detail = `${r.status} ${Buffer.from(r.body).toString('utf8').slice(0, 160)}`;
-            failures.set(detail, (failures.get(detail) ?? 0) + 1);
+      /** `ifNoneMatch`: revalidate, as a browser holding the answer does; 304 is then the success. */
+      const measure = async (encoding: Encoding, ifNoneMatch?: string) => {
+        const label = ifNoneMatch ? 'revalidate' : encoding;
+        const ok = ifNoneMatch ? 304 : 200;
+        service.resetPeak();
+        const cpuBefore = cpuSecondsOf(service.child.pid!);
+        const latencies: number[] = [];
+        const failures = new Map<string, number>();
+        let issued = 0;
+        const started = performance.now();
+        const reader = async () => {
+          while (issued < readMax && performance.now() - started < readMs) {
+            issued++;
+            const r = await get(encoding, false, ifNoneMatch);
+            latencies.push(r.ms);
+            if (r.status !== ok) {
+              const detail = `${r.status} ${r.body.toString('utf8').slice(0, 160)}`;
+              failures.set(detail, (failures.get(detail) ?? 0) + 1);
+            }
+            if (latencies.length % 10 === 0)
+              progress(
+                `statements (${label}): ${latencies.length.toLocaleString()} reads by ${readers} readers, ` +
+                  `p50 ${percentile(latencies, 50).toFixed(0)} ms, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+              );
           }
-          if (latencies.length % 10 === 0)
-            progress(
-              `statements: ${latencies.length.toLocaleString()} reads by ${readers} readers, ` +
-                `p50 ${percentile(latencies, 50).toFixed(0)} ms, ${((performance.now() - started) / 1000).toFixed(1)} s`,
-            );
-        }
+        };
+        await Promise.all(Array.from({ length: readers }, reader));
+        const seconds = (performance.now() - started) / 1000;
+        for (const [detail, n] of failures) console.log(`\n${label}: ${n} × ${detail}`);
+        return {
+          requests: latencies.length,
+          failed: [...failures.values()].reduce((a, b) => a + b, 0),
+          seconds,
+          cpu: cpuSecondsOf(service.child.pid!) - cpuBefore,
+          peakRss: service.peakRss(),
+          latencies,
+        };
       };
-      await Promise.all(Array.from({ length: readers }, reader));
-      const seconds = (performance.now() - started) / 1000;
-      const cpu = cpuSecondsOf(service.child.pid!) - cpuBefore;
+      const gz = await measure('gzip');
+      const id = await measure('identity');
+      if (!first.etag) throw new Error('the statement answer has no ETag');
+      const revalidate = await measure('gzip', first.etag);
+      agent.destroy();
       progressDone();
 
       const explain = await db.pool.query<{ 'QUERY PLAN': string }>(
@@ -186,7 +276,6 @@ export async function run(): Promise<void> {
           ORDER BY resource_type, subject, from_at`,
         [TENANT, new Date(month.start).toISOString(), new Date(month.end).toISOString()],
       );
-      for (const [detail, n] of failures) console.log(`\n${n} × ${detail}`);
       const plan = explain.rows.map((r) => r['QUERY PLAN']);
       console.log('\nEXPLAIN ANALYZE of the statement intervals query:');
       for (const line of plan) console.log(`  ${line}`);
@@ -197,18 +286,35 @@ export async function run(): Promise<void> {
         period: month.period,
         resources,
         'rated intervals': cols.subject.length,
-        'response size (MB)': first.bytes / 2 ** 20,
-        'one reader alone p50 (ms)': percentile(alone, 50),
+        'response size (MB)': plainAnswer.bytes / 2 ** 20,
+        'response size gzip (MB)': first.bytes / 2 ** 20,
+        'first answer, cold (ms)': first.ms,
+        'one reader alone p50 (ms)': percentile(alone.gzip, 50),
+        'one reader alone p50, identity (ms)': percentile(alone.identity, 50),
         readers,
-        requests: latencies.length,
-        'failed (non-200)': [...failures.values()].reduce((a, b) => a + b, 0),
-        seconds,
-        'requests/s': latencies.length / seconds,
-        'p50 (ms, every answer)': percentile(latencies, 50),
-        'p99 (ms, every answer)': percentile(latencies, 99),
-        'max (ms)': percentile(latencies, 100),
-        'service CPU seconds': cpu,
-        'service peak RSS (MB)': service.peakRss() / 2 ** 20,
+        requests: gz.requests,
+        'failed (non-200)': gz.failed,
+        seconds: gz.seconds,
+        'requests/s': gz.requests / gz.seconds,
+        'p50 (ms, every answer)': percentile(gz.latencies, 50),
+        'p99 (ms, every answer)': percentile(gz.latencies, 99),
+        'max (ms)': percentile(gz.latencies, 100),
+        'service CPU seconds': gz.cpu,
+        'service peak RSS (MB)': gz.peakRss / 2 ** 20,
+        'identity: requests': id.requests,
+        'identity: failed (non-200)': id.failed,
+        'identity: requests/s': id.requests / id.seconds,
+        'identity: p50 (ms, every answer)': percentile(id.latencies, 50),
+        'identity: p99 (ms, every answer)': percentile(id.latencies, 99),
+        'identity: max (ms)': percentile(id.latencies, 100),
+        'identity: service CPU seconds': id.cpu,
+        'identity: service peak RSS (MB)': id.peakRss / 2 ** 20,
+        'revalidate (304): requests': revalidate.requests,
+        'revalidate (304): failed (non-304)': revalidate.failed,
+        'revalidate (304): requests/s': revalidate.requests / revalidate.seconds,
+        'revalidate (304): p50 (ms)': percentile(revalidate.latencies, 50),
+        'revalidate (304): p99 (ms)': percentile(revalidate.latencies, 99),
+        'revalidate (304): service CPU seconds': revalidate.cpu,
         'intervals query, EXPLAIN ANALYZE (ms)': execMs,
       });
     } finally {

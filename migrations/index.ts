@@ -3,10 +3,12 @@ import { PriceBooks1763769600000 } from './1763769600000-price-books';
 import { EventsAndRating1763773200000 } from './1763773200000-events-and-rating';
 import { ApiKeys1763776800000 } from './1763776800000-api-keys';
 import { Invoices1763780400000 } from './1763780400000-invoices';
+import { TenantStatementVersions1763784000000 } from './1763784000000-tenant-statement-versions';
 
 export const migrations = [
   PriceBooks1763769600000,
   EventsAndRating1763773200000,
   ApiKeys1763776800000,
   Invoices1763780400000,
+  TenantStatementVersions1763784000000,
 ];

@@ -71,6 +71,8 @@ const envSchema = z.object({
   DB_POOL_SIZE: int(1, 200).default('10'),
   DB_CONNECT_TIMEOUT_MS: int(100, 120000).default('5000'),
   DB_STATEMENT_TIMEOUT_MS: int(100, 3600000).default('30000'),
+  /** MiB of serialized statement answers (JSON and gzip) kept per process for ended periods; 0 = no cache. */
+  STATEMENT_CACHE_MB: int(0, 65536).default('64'),
 });
 
 export type Env = z.infer<typeof envSchema>;

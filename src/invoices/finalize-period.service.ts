@@ -8,6 +8,7 @@ import { AdvisoryLock } from '../database/locks';
 import { inTransaction } from '../database/transaction';
 import { formatDisplay, formatMoney, nextPeriod, periodOf, periodRange } from '../rating/core';
 import { lineViews, StatementBuilder } from '../statements/statement-builder.service';
+import { StatementVersions } from '../statements/statement-versions.repository';
 import {
   InvoicesRepository,
   type InvoiceSummary,
@@ -38,6 +39,7 @@ export class FinalizePeriodService {
     private readonly repo: InvoicesRepository,
     private readonly statements: StatementBuilder,
     private readonly config: ConfigService<AppConfig, true>,
+    private readonly versions: StatementVersions,
   ) {}
 
   async finalize(period: string, now = Date.now()): Promise<FinalizeResult> {
@@ -146,6 +148,11 @@ export class FinalizePeriodService {
             lines,
           );
         }
+        // In this transaction: cached statement answers of these tenants are stale from its commit.
+        await this.versions.bump(
+          em,
+          statements.map((s) => s.tenantId),
+        );
         return {
           result: { period, invoices: await this.repo.invoicesOfPeriod(em, period) },
           created: true,

@@ -1,5 +1,13 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { assertTenantAccess, CurrentPrincipal, RequireScopes, type Principal } from '../auth';
 import { problem, ProblemCode } from '../common/problem/problem';
@@ -8,7 +16,8 @@ import { ApiProblems, type ProblemDoc } from '../openapi/problem-responses';
 import { PERIOD_PATTERN, ref, TENANT_ID_PATTERN } from '../openapi/schemas';
 import { STATEMENT_EXAMPLE } from './dto/statement.openapi';
 import { isPeriod } from '../rating/core';
-import type { StatementSummaryView, StatementView } from './statement.model';
+import { acceptsGzip, ifNoneMatchHits } from './http-negotiation';
+import type { StatementSummaryView } from './statement.model';
 import { StatementsService } from './statements.service';
 
 const tenantParam = z
@@ -86,18 +95,62 @@ export class StatementsController {
     description:
       `${READERS} A finalized period answers its invoice, frozen; an open one is computed now, ` +
       'accruing up to `asOf`. Lines round once, half up, to the currency’s minor unit; ' +
-      'intervals are exact and name the price-book version and the events behind them.',
+      'intervals are exact and name the price-book version and the events behind them. ' +
+      'A period that has ended (open or finalized) is built once per change and served from memory: ' +
+      'its answer carries a strong `ETag` (revalidate with `If-None-Match`: `304` while nothing changed) ' +
+      'and is sent gzip-compressed when `Accept-Encoding` allows it. The current period is computed ' +
+      'on every request and has no `ETag`.',
   })
   @ApiParam({
     name: 'period',
     description: 'A UTC calendar month',
     schema: { type: 'string', pattern: PERIOD_PATTERN, example: '2026-10' },
   })
+  @ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description:
+      'An `ETag` of an earlier answer: `304 Not Modified` (no body) while the statement is unchanged',
+    schema: { type: 'string', example: '"hY3o1y8c2VbQm4Xk0pTqZr7sLwE"' },
+  })
+  @ApiHeader({
+    name: 'Accept-Encoding',
+    required: false,
+    description: 'With `gzip`, an ended period is answered `Content-Encoding: gzip`',
+    schema: { type: 'string', example: 'gzip, deflate, br' },
+  })
   @ApiResponse({
     status: 200,
     description: 'The statement',
     schema: ref('Statement'),
     example: STATEMENT_EXAMPLE,
+    headers: {
+      ETag: {
+        description:
+          'Ended periods only: strong, one per statement content and encoding (the gzip tag ends in `-gzip"`)',
+        schema: { type: 'string' },
+      },
+      'Content-Encoding': {
+        description: 'Ended periods only: `gzip` when the request accepts it',
+        schema: { type: 'string', enum: ['gzip'] },
+      },
+      Vary: {
+        description: 'Ended periods only: `accept-encoding`',
+        schema: { type: 'string' },
+      },
+      'Cache-Control': {
+        description: 'Ended periods only: `private, no-cache` (revalidate with the `ETag`)',
+        schema: { type: 'string' },
+      },
+    },
+  })
+  @ApiResponse({
+    status: 304,
+    description:
+      'Not modified: the `If-None-Match` tag is the current one (ended periods only); no body',
+    headers: {
+      ETag: { description: 'The current tag', schema: { type: 'string' } },
+    },
   })
   @ApiProblems(
     400,
@@ -121,8 +174,34 @@ export class StatementsController {
     @Param('tenantId', new ZodValidationPipe(tenantParam)) tenantId: string,
     @Param('period', new ZodValidationPipe(periodParam)) period: string,
     @CurrentPrincipal() principal: Principal | undefined,
-  ): Promise<StatementView> {
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    // Access first: nothing below (cache included) runs for another tenant's key.
     assertTenantAccess(principal, tenantId);
-    return this.statements.statement(tenantId, period);
+    const tag = await this.statements.tag(tenantId, period);
+    if (tag === null) {
+      // the current period (or no cache): computed now, serialized by Fastify as before
+      await reply.send(await this.statements.statement(tenantId, period));
+      return;
+    }
+    const gzip = acceptsGzip(req.headers['accept-encoding']);
+    const headers = { vary: 'accept-encoding', 'cache-control': 'private, no-cache' };
+    if (ifNoneMatchHits(req.headers['if-none-match'], [tag.etag, tag.gzipEtag])) {
+      await reply
+        .code(304)
+        .headers({ ...headers, etag: gzip ? tag.gzipEtag : tag.etag })
+        .send();
+      return;
+    }
+    const r = await this.statements.rendered(tag);
+    await reply
+      .headers({
+        ...headers,
+        'content-type': 'application/json; charset=utf-8',
+        etag: gzip ? r.gzipEtag : r.etag,
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      })
+      .send(gzip ? r.gzip : r.body);
   }
 }

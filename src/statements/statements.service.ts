@@ -1,28 +1,156 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import { ProblemCode, ProblemException } from '../common/problem/problem';
+import type { AppConfig } from '../config/env.schema';
 import { formatMoney, nextPeriod, periodOf, periodRange } from '../rating/core';
+import { ByteLru } from './byte-lru';
+import { FreshBatcher } from './fresh-batcher';
 import type { LineView, StatementSummaryView, StatementView } from './statement.model';
 import { lineViews, StatementBuilder } from './statement-builder.service';
+import {
+  StatementVersions,
+  tokenCovers,
+  tokenString,
+  type StatementToken,
+} from './statement-versions.repository';
 import { StatementsRepository, type InvoiceRow } from './statements.repository';
+
+const gzipAsync = promisify(gzip);
+
+/**
+ * Part of every ETag: change it whenever the JSON of an unchanged statement
+ * would come out differently (fields, order, formatting), so clients and
+ * replicas never match a tag of the old rendering.
+ */
+const RENDERING = 'statement-json-1';
+
+/** A cacheable answer before it is built: the token it depends on and the ETags that token implies. */
+export interface StatementTag {
+  tenantId: string;
+  period: string;
+  token: StatementToken;
+  /** Strong ETag of the JSON as is. */
+  etag: string;
+  /** Strong ETag of its gzip (another representation, so another tag). */
+  gzipEtag: string;
+}
+
+/** A statement serialized once: exact JSON bytes, their gzip, and the ETags of both. */
+export interface RenderedStatement {
+  token: StatementToken;
+  body: Buffer;
+  gzip: Buffer;
+  etag: string;
+  gzipEtag: string;
+}
+
+function etagsOf(
+  tenantId: string,
+  period: string,
+  token: StatementToken,
+): { etag: string; gzipEtag: string } {
+  const h = createHash('sha256')
+    .update(`${RENDERING}\n${tenantId}\n${period}\n${tokenString(token)}`)
+    .digest('base64url')
+    .slice(0, 27);
+  return { etag: `"${h}"`, gzipEtag: `"${h}-gzip"` };
+}
 
 /**
  * The portal's reads. A finalized period answers its invoice, frozen; an open
  * one is computed now, accruing up to `asOf` (now, or the period's end once it
  * is over — then it equals what its invoice will say, to the cent).
+ *
+ * Build once, serve many: the answer for a period that has ended (open or
+ * finalized) depends only on a token — the tenant's statement version, the
+ * latest finalized period, the price-book count, or once issued the invoice
+ * (StatementVersions) — so it is serialized and gzipped once per token and
+ * kept in a byte-bounded LRU (STATEMENT_CACHE_MB; 0 = off). Each request
+ * reads the token with a query sent after it arrived (concurrent requests
+ * share one: FreshBatcher), BEFORE building, so what is built is at least as
+ * new as the token: a change committed before a request always moves the
+ * token that request reads, and a change racing a build costs at most one
+ * more build, never a stale answer. Concurrent requests for one (tenant,
+ * period, token) await a single build. The current period accrues up to
+ * now and is always computed.
  */
 @Injectable()
 export class StatementsService {
+  private readonly cache: ByteLru<RenderedStatement> | null;
+  private readonly inFlight = new Map<string, Promise<RenderedStatement>>();
+  /** Concurrent requests share token queries, each answered by one sent after it arrived. */
+  private readonly tokens = new FreshBatcher((keys: { tenantId: string; period: string }[]) =>
+    this.versions.tokens(this.dataSource.manager, keys),
+  );
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: StatementsRepository,
     private readonly builder: StatementBuilder,
-  ) {}
+    private readonly versions: StatementVersions,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    const mb = config.get('STATEMENT_CACHE_MB', { infer: true });
+    this.cache = mb > 0 ? new ByteLru(mb * 1024 * 1024) : null;
+  }
+
+  /**
+   * The tag of a cacheable answer (one query), or null when the answer must
+   * be computed now by `statement`: the current period, or the cache is off.
+   * @throws ProblemException 404 for a period that has not started.
+   */
+  async tag(tenantId: string, period: string, now = Date.now()): Promise<StatementTag | null> {
+    const { start, end } = periodRange(period);
+    if (start > now) throw notStarted(period);
+    if (this.cache === null || end > now) return null;
+    const token = await this.tokens.read({ tenantId, period });
+    return { tenantId, period, token, ...etagsOf(tenantId, period, token) };
+  }
+
+  /**
+   * The serialized answer for a tag: from the cache when an entry built from
+   * that token (or a newer one) is there, else built once for all concurrent
+   * callers with the same tag.
+   */
+  async rendered(tag: StatementTag, now = Date.now()): Promise<RenderedStatement> {
+    const key = `${tag.tenantId}/${tag.period}`;
+    const hit = this.cache?.get(key);
+    if (hit && tokenCovers(hit.token, tag.token)) return hit;
+    const flightKey = `${key}\n${tokenString(tag.token)}`;
+    let flight = this.inFlight.get(flightKey);
+    if (!flight) {
+      flight = this.render(tag, key, now).finally(() => this.inFlight.delete(flightKey));
+      this.inFlight.set(flightKey, flight);
+    }
+    return flight;
+  }
+
+  private async render(tag: StatementTag, key: string, now: number): Promise<RenderedStatement> {
+    const view = await this.statement(tag.tenantId, tag.period, now);
+    const body = Buffer.from(JSON.stringify(view), 'utf8');
+    const rendered: RenderedStatement = {
+      token: tag.token,
+      body,
+      gzip: await gzipAsync(body, { level: 6 }),
+      etag: tag.etag,
+      gzipEtag: tag.gzipEtag,
+    };
+    // Never replace an entry built from a strictly newer token by this one.
+    const held = this.cache?.peek(key);
+    const newer =
+      held !== undefined &&
+      tokenCovers(held.token, tag.token) &&
+      tokenString(held.token) !== tokenString(tag.token);
+    if (!newer) this.cache?.set(key, rendered, body.length + rendered.gzip.length);
+    return rendered;
+  }
 
   async statement(tenantId: string, period: string, now = Date.now()): Promise<StatementView> {
-    if (periodRange(period).start > now) {
-      throw new ProblemException(404, ProblemCode.NotFound, `Period ${period} has not started`);
-    }
+    if (periodRange(period).start > now) throw notStarted(period);
     const em = this.dataSource.manager;
     const invoice = await this.repo.invoiceOf(em, tenantId, period);
     if (invoice) return this.frozen(invoice);
@@ -113,3 +241,6 @@ export class StatementsService {
     };
   }
 }
+
+const notStarted = (period: string) =>
+  new ProblemException(404, ProblemCode.NotFound, `Period ${period} has not started`);
