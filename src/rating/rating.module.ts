@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
+import { StatementVersionsModule } from '../statements/statement-versions.module';
 import { RatingProcessor } from './rating.processor';
 import { RatingRepository } from './rating.repository';
 import { RatingService } from './rating.service';
 
 @Module({
-  imports: [EventsModule],
+  imports: [EventsModule, StatementVersionsModule],
   providers: [RatingRepository, RatingService, RatingProcessor],
   exports: [RatingRepository, RatingService, RatingProcessor],
 })

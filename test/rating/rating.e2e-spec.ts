@@ -215,6 +215,57 @@ describe(RatingService.name, () => {
     expect(await exactAmount('img-del')).toBe('0.432');
   });
 
+  it('a late event rewrites only the intervals it changes, and bumps the tenant statement version', async () => {
+    const base = '2026-10-01T00:00:00Z';
+    await post([
+      cloudEvent('vm.created', 'vm-diff', base, {
+        tenantId: 't-diff',
+        template: 'normal',
+        state: 'running',
+      }),
+      cloudEvent('vm.stopped', 'vm-diff', '2026-10-02T00:00:00Z', { tenantId: 't-diff' }),
+      cloudEvent('vm.started', 'vm-diff', '2026-10-03T00:00:00Z', { tenantId: 't-diff' }),
+      cloudEvent('vm.deleted', 'vm-diff', '2026-10-04T00:00:00Z', { tenantId: 't-diff' }),
+    ]);
+    await t.ratingSettled();
+    const version = async () =>
+      (
+        await t.db.query(
+          `SELECT version::int AS v FROM tenant_statement_versions WHERE tenant_id = 't-diff'`,
+        )
+      ).rows[0]?.v ?? 0;
+    const physical = async () =>
+      (
+        await t.db.query<{ from_at: Date; ctid: string }>(
+          `SELECT from_at, ctid::text FROM rated_intervals WHERE subject = 'vm-diff' ORDER BY from_at`,
+        )
+      ).rows;
+    const v1 = await version();
+    expect(v1).toBeGreaterThan(0);
+    const before = await physical();
+    expect(before).toHaveLength(3);
+
+    // late: a suspension inside the last interval splits it; the first two stay as they were
+    await post([
+      cloudEvent('vm.suspended', 'vm-diff', '2026-10-03T12:00:00Z', { tenantId: 't-diff' }),
+    ]);
+    await t.ratingSettled();
+    const after = await physical();
+    expect(after).toHaveLength(4);
+    expect(after.slice(0, 2)).toEqual(before.slice(0, 2)); // same tuples: not rewritten
+    expect(after[2].ctid).not.toBe(before[2].ctid);
+    expect(await version()).toBeGreaterThan(v1);
+
+    // and the rows equal a rating from scratch
+    const incremental = await intervals('vm-diff');
+    await t.db.query(`DELETE FROM rated_intervals WHERE subject = 'vm-diff'`);
+    await t.db.query(
+      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject = 'vm-diff'`,
+    );
+    await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-diff' });
+    expect(await intervals('vm-diff')).toEqual(incremental);
+  });
+
   it('re-rating twice leaves the same rows (jobs are idempotent)', async () => {
     const before = await intervals('vm-r');
     await t.db.query(
