@@ -33,8 +33,11 @@ export class ExportsController {
     summary: 'Every line of every statement of a period, as RFC 4180 CSV (streamed)',
     description:
       'Scope `admin`. UTF-8 with a header row, one row per line of every statement of the period ' +
-      '(finalized: the invoices; open: computed now). Text cells beginning with `=`, `+`, `-`, `@`, ' +
-      "tab or CR are prefixed with `'`; `hours` and `amount` are plain decimal numbers.",
+      '(finalized: the invoices, formatted by PostgreSQL; open: computed now). Records end in CRLF; ' +
+      'a cell containing a comma, a double quote, CR or LF is quoted (`""` escapes a quote; an open ' +
+      "period's export may quote other cells too), so read it with a CSV parser. Text cells " +
+      "beginning with `=`, `+`, `-`, `@`, tab or CR are prefixed with `'`; `hours` and `amount` " +
+      'are plain decimal numbers, as stored on the invoice lines.',
   })
   @ApiQuery({
     name: 'period',
@@ -54,6 +57,7 @@ export class ExportsController {
     example:
       'invoice_number,tenant_id,period,status,line_type,resource_type,resource_id,adjusts_period,hours,amount,currency\r\n' +
       'INV-000042,t-1,2026-10,finalized,usage,vm,vm-1,,744,29.76,USD\r\n' +
+      "INV-000042,t-1,2026-10,finalized,usage,vm,'-vm,,24,0.96,USD\r\n" +
       'INV-000042,t-1,2026-10,finalized,adjustment,image,img-9,2026-09,,1.72,USD\r\n',
   })
   @ApiProblems(400, 401, 403, 503)
