@@ -315,8 +315,10 @@ export async function run(): Promise<void> {
 
     progress('ingest: waiting for statistics to settle…');
     const statsAfter = await settledStats();
-    // resources rows are updated once per (batch, resource) by ingest and once per rating
-    const ingestUpdates = batches.reduce((sum, b) => sum + b.subjects.length, 0);
+    // ingest upserts a resources row once per (batch, resource) — an insert the
+    // first time, an update after — and every rating updates it once
+    const ingestUpdates =
+      batches.reduce((sum, b) => sum + b.subjects.length, 0) - workload.vms.length;
     const ratings = statsAfter.updates - statsBefore.updates - ingestUpdates;
     const acceptSeconds = (lastAck - started) / 1000;
     const e2eSeconds = (ratedAt - started) / 1000;

@@ -4,7 +4,7 @@ import { EventsAndRating1763773200000 } from './1763773200000-events-and-rating'
 import { ApiKeys1763776800000 } from './1763776800000-api-keys';
 import { Invoices1763780400000 } from './1763780400000-invoices';
 import { TenantStatementVersions1763784000000 } from './1763784000000-tenant-statement-versions';
-import { RatingWritePath1763787600000 } from './1763787600000-rating-write-path';
+import { WritePathsWithoutFkLocks1763787600000 } from './1763787600000-write-paths-without-fk-locks';
 
 export const migrations = [
   PriceBooks1763769600000,
@@ -12,5 +12,5 @@ export const migrations = [
   ApiKeys1763776800000,
   Invoices1763780400000,
   TenantStatementVersions1763784000000,
-  RatingWritePath1763787600000,
+  WritePathsWithoutFkLocks1763787600000,
 ];

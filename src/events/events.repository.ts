@@ -21,48 +21,12 @@ export interface TenantConflict {
 
 /**
  * Events and resources. Writes are batched (`unnest`, one statement per
- * table) and ordered by key, so concurrent batches lock rows in the same
- * order. Events are only ever inserted.
+ * table); resource rows are written last and in key order, so concurrent
+ * batches lock them in the same order and briefly. Events are only ever
+ * inserted.
  */
 @Injectable()
 export class EventsRepository {
-  /** Creates missing resources; answers those claimed by another tenant. */
-  async ensureResources(em: EntityManager, events: IncomingEvent[]): Promise<TenantConflict[]> {
-    const byKey = new Map<string, { key: ResourceKey; tenantId: string }>();
-    for (const e of events)
-      byKey.set(`${e.resourceType}/${e.subject}`, { key: e, tenantId: e.tenantId });
-    const keys = distinctResourceKeys(events);
-    const tenants = keys.map((k) => byKey.get(`${k.resourceType}/${k.subject}`)!.tenantId);
-    const types = keys.map((k) => k.resourceType);
-    const subjects = keys.map((k) => k.subject);
-    await em.query(
-      `INSERT INTO resources (resource_type, subject, tenant_id)
-       SELECT rt, sub, ten FROM unnest($1::text[], $2::text[], $3::text[]) AS u(rt, sub, ten)
-       ORDER BY rt, sub
-       ON CONFLICT (resource_type, subject) DO NOTHING`,
-      [types, subjects, tenants],
-    );
-    // A separate statement (a fresh snapshot): sees rows another transaction committed meanwhile.
-    const rows: {
-      resource_type: ResourceType;
-      subject: string;
-      tenant_id: string;
-      wanted: string;
-    }[] = await em.query(
-      `SELECT r.resource_type, r.subject, r.tenant_id, u.ten AS wanted
-         FROM unnest($1::text[], $2::text[], $3::text[]) AS u(rt, sub, ten)
-         JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub
-        WHERE r.tenant_id <> u.ten`,
-      [types, subjects, tenants],
-    );
-    return rows.map((r) => ({
-      kind: 'tenant',
-      resource: { resourceType: r.resource_type, subject: r.subject },
-      storedTenantId: r.tenant_id,
-      tenantId: r.wanted,
-    }));
-  }
-
   /**
    * Inserts the events that are new; `(source, id)` already stored with the
    * same content are duplicates, with other content conflicts. Events must be
@@ -118,48 +82,73 @@ export class EventsRepository {
   }
 
   /**
-   * Marks resources as needing rating (change_seq + 1), in key order so
-   * concurrent batches lock rows in the same order. The lock is FOR NO KEY
-   * UPDATE: FOR UPDATE would conflict with the FOR KEY SHARE locks that a
-   * concurrent batch's event inserts (foreign key checks) hold on the same
-   * row, and two batches would deadlock. `deletedAt` keeps the
-   * earliest deletion seen, which lets a new price book skip resources that
-   * ended before it.
+   * Creates or marks, as needing rating, the resources of newly stored
+   * events — one `INSERT … ON CONFLICT DO UPDATE`, rows taken in key order
+   * (`COLLATE "C"`, as rating's mark does), so concurrent batches lock them in
+   * the same order and never deadlock. It runs last in the ingest
+   * transaction: a resource row is held only from here to the commit.
+   * `change_seq` + 1 is the durable mark; `dirty_from` keeps the earliest
+   * event time not yet rated; `deleted_at` the earliest deletion seen, which
+   * lets a new price book skip resources that ended before it. A resource
+   * that belongs to another tenant is not touched and is answered.
    */
-  async markChanged(em: EntityManager, events: IncomingEvent[]): Promise<ResourceKey[]> {
+  async markChanged(em: EntityManager, events: IncomingEvent[]): Promise<TenantConflict[]> {
     const keys = distinctResourceKeys(events);
+    const tenant = new Map<string, string>();
     const deletedAt = new Map<string, number>();
     const earliest = new Map<string, number>();
     for (const e of events) {
-      const key = `${e.resourceType}/${e.subject}`;
-      earliest.set(key, Math.min(earliest.get(key) ?? Infinity, e.time));
-      if (!e.type.endsWith('.deleted')) continue;
       const k = `${e.resourceType}/${e.subject}`;
-      deletedAt.set(k, Math.min(deletedAt.get(k) ?? Infinity, e.time));
+      tenant.set(k, e.tenantId);
+      earliest.set(k, Math.min(earliest.get(k) ?? Infinity, e.time));
+      if (e.type.endsWith('.deleted'))
+        deletedAt.set(k, Math.min(deletedAt.get(k) ?? Infinity, e.time));
     }
-    await em.query(
-      `UPDATE resources r
+    const ks = keys.map((k) => `${k.resourceType}/${k.subject}`);
+    const params = [
+      keys.map((k) => k.resourceType),
+      keys.map((k) => k.subject),
+      ks.map((k) => tenant.get(k)!),
+      ks.map((k) => {
+        const d = deletedAt.get(k);
+        return d === undefined ? null : new Date(d).toISOString();
+      }),
+      ks.map((k) => new Date(earliest.get(k)!).toISOString()),
+    ];
+    const marked: { resource_type: string; subject: string }[] = await em.query(
+      `INSERT INTO resources AS r (resource_type, subject, tenant_id, deleted_at, dirty_from)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+              AS u(rt, sub, ten, del, earliest)
+        ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
+       ON CONFLICT (resource_type, subject) DO UPDATE
           SET change_seq = r.change_seq + 1,
               dirty_since = COALESCE(r.dirty_since, now()),
-              dirty_from = LEAST(r.dirty_from, u.earliest),
-              deleted_at = LEAST(r.deleted_at, u.del)
-         FROM (SELECT u.rt, u.sub, u.del, u.earliest
-                 FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS u(rt, sub, del, earliest)
-                 JOIN resources l ON l.resource_type = u.rt AND l.subject = u.sub
-                ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
-                  FOR NO KEY UPDATE OF l) AS u
-        WHERE r.resource_type = u.rt AND r.subject = u.sub`,
-      [
-        keys.map((k) => k.resourceType),
-        keys.map((k) => k.subject),
-        keys.map((k) => {
-          const d = deletedAt.get(`${k.resourceType}/${k.subject}`);
-          return d === undefined ? null : new Date(d).toISOString();
-        }),
-        keys.map((k) => new Date(earliest.get(`${k.resourceType}/${k.subject}`)!).toISOString()),
-      ],
+              dirty_from = LEAST(r.dirty_from, EXCLUDED.dirty_from),
+              deleted_at = LEAST(r.deleted_at, EXCLUDED.deleted_at)
+        WHERE r.tenant_id = EXCLUDED.tenant_id
+       RETURNING r.resource_type, r.subject`,
+      params,
     );
-    return keys;
+    if (marked.length === keys.length) return [];
+    // Rare: a resource of another tenant (its row was left as it was).
+    const rows: {
+      resource_type: ResourceType;
+      subject: string;
+      tenant_id: string;
+      wanted: string;
+    }[] = await em.query(
+      `SELECT r.resource_type, r.subject, r.tenant_id, u.ten AS wanted
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS u(rt, sub, ten)
+         JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub
+        WHERE r.tenant_id <> u.ten`,
+      params.slice(0, 3),
+    );
+    return rows.map((r) => ({
+      kind: 'tenant',
+      resource: { resourceType: r.resource_type, subject: r.subject },
+      storedTenantId: r.tenant_id,
+      tenantId: r.wanted,
+    }));
   }
 
   /** Every stored event of several resources (one query), by `resourceKeyString`. */

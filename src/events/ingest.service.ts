@@ -94,7 +94,11 @@ export class IngestService {
     return inTransaction(
       this.dataSource,
       async (em) => {
-        const tenantConflicts = await this.events.ensureResources(em, [...unique.values()]);
+        // Events first (no resource row is touched), the resources' marks last:
+        // the rows concurrent batches and ratings share are held only until the commit.
+        const result = await this.events.insertEvents(em, [...unique.values()], via);
+        const tenantConflicts =
+          result.inserted.length > 0 ? await this.events.markChanged(em, result.inserted) : [];
         if (tenantConflicts.length > 0) {
           const c = tenantConflicts[0];
           throw new ProblemException(
@@ -104,7 +108,6 @@ export class IngestService {
             { resourceType: c.resource.resourceType, resourceId: c.resource.subject },
           );
         }
-        const result = await this.events.insertEvents(em, [...unique.values()], via);
         if (result.conflicts.length > 0) {
           const c = result.conflicts[0];
           throw new ProblemException(
@@ -114,7 +117,6 @@ export class IngestService {
             { conflicts: result.conflicts.map(({ source, id }) => ({ source, id })) },
           );
         }
-        if (result.inserted.length > 0) await this.events.markChanged(em, result.inserted);
         return result;
       },
       { retryTransient: true },

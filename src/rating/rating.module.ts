@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
-import { StatementVersionsModule } from '../statements/statement-versions.module';
 import { RatingProcessor } from './rating.processor';
 import { RatingRepository } from './rating.repository';
 import { RatingService } from './rating.service';
 
 @Module({
-  imports: [EventsModule, StatementVersionsModule],
+  imports: [EventsModule],
   providers: [RatingRepository, RatingService, RatingProcessor],
   exports: [RatingRepository, RatingService, RatingProcessor],
 })

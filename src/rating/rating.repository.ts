@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { toCorePriceBook } from '../price-books/price-book.mapper';
 import { PriceBookVersionEntity } from '../price-books/price-book-version.entity';
-import type { PriceBook, RatedSegment, RatingResult, ResourceType } from '../rating/core/types';
+import type { PriceBook, RatingResult, ResourceType } from '../rating/core/types';
 import { RATED_INTERVAL_COLUMNS, type RatedIntervalRow } from './rated-interval.mapper';
 
 /** A resource's new rating, and the `change_seq` it reflects. */
@@ -98,51 +98,23 @@ export class RatingRepository {
 
   /**
    * Replaces the intervals and issues of several resources with their new
-   * ratings and records what each reflects — a fixed number of statements
-   * whatever the count. The `resources` rows are updated last, locked in key
-   * order like ingest's `markChanged`, so the row locks ingest waits for are
-   * held only from that statement to the commit.
+   * ratings — a fixed number of statements whatever the count.
    */
-  async replaceRatings(
-    em: EntityManager,
-    ratings: NewRating[],
-    stored: Map<string, RatedIntervalRow[]>,
-  ): Promise<void> {
+  async replaceRatings(em: EntityManager, ratings: NewRating[]): Promise<void> {
     if (ratings.length === 0) return;
     const types = ratings.map((r) => r.key.resourceType);
     const subjects = ratings.map((r) => r.key.subject);
-    // Only intervals that changed are rewritten: a late event usually splits
-    // one interval and leaves the others as they were.
-    const gone: RatedIntervalRow[] = [];
-    const segs: { r: NewRating; x: RatedSegment }[] = [];
-    for (const r of ratings) {
-      const before = new Map(
-        (stored.get(resourceKeyString(r.key)) ?? []).map((row) => [rowFingerprint(row), row]),
-      );
-      for (const x of r.result.segments) {
-        const f = segmentFingerprint(x);
-        if (before.has(f)) before.delete(f);
-        else segs.push({ r, x });
-      }
-      gone.push(...before.values());
-    }
-    if (gone.length > 0) {
-      await em.query(
-        `DELETE FROM rated_intervals t
-          USING unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(rt, sub, f)
-          WHERE t.resource_type = u.rt AND t.subject = u.sub AND t.from_at = u.f`,
-        [
-          gone.map((g) => g.resource_type),
-          gone.map((g) => g.subject),
-          gone.map((g) => g.from_at.toISOString()),
-        ],
-      );
-    }
+    await em.query(
+      `DELETE FROM rated_intervals t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
+        WHERE t.resource_type = u.rt AND t.subject = u.sub`,
+      [types, subjects],
+    );
     await em.query(
       `DELETE FROM rating_issues t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
         WHERE t.resource_type = u.rt AND t.subject = u.sub`,
       [types, subjects],
     );
+    const segs = ratings.flatMap((r) => r.result.segments.map((x) => ({ r, x })));
     if (segs.length > 0) {
       await em.query(
         `INSERT INTO rated_intervals (resource_type, subject, tenant_id, from_at, to_at, template, state,
@@ -192,6 +164,15 @@ export class RatingRepository {
         ],
       );
     }
+  }
+
+  /**
+   * Records what each new rating reflects. Last in a rating transaction: the
+   * `resources` rows (which ingest also writes) are locked in key order, like
+   * ingest's `markChanged`, and held only from here to the commit.
+   */
+  async markRated(em: EntityManager, ratings: NewRating[]): Promise<void> {
+    if (ratings.length === 0) return;
     await em.query(
       `UPDATE resources r
           SET rated_seq = GREATEST(r.rated_seq, u.seq),
@@ -204,7 +185,11 @@ export class RatingRepository {
                 ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
                   FOR NO KEY UPDATE OF l) AS u
         WHERE r.resource_type = u.rt AND r.subject = u.sub`,
-      [types, subjects, ratings.map((r) => r.ratedSeq)],
+      [
+        ratings.map((r) => r.key.resourceType),
+        ratings.map((r) => r.key.subject),
+        ratings.map((r) => r.ratedSeq),
+      ],
     );
   }
 
@@ -294,45 +279,3 @@ export class RatingRepository {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/**
- * Everything an interval row stores, as one string: equal fingerprints mean
- * the row would be rewritten identically. Numbers are compared in the text
- * form they were written in (`Decimal.toString()`, read back as `numeric::text`);
- * a spurious difference only costs a rewrite.
- */
-function fingerprint(parts: (string | number | null | undefined)[]): string {
-  return parts.map((p) => (p === null || p === undefined ? '\u0001' : String(p))).join('\u0000');
-}
-const rowFingerprint = (r: RatedIntervalRow) =>
-  fingerprint([
-    r.from_at.getTime(),
-    r.to_at?.getTime(),
-    r.template,
-    r.state,
-    r.real_server_count,
-    r.size_gb,
-    r.price_book_id,
-    r.currency.trim(),
-    r.weight,
-    r.price_per_hour,
-    r.hourly_rate,
-    r.opened_by,
-    r.closed_by,
-  ]);
-const segmentFingerprint = (x: RatedSegment) =>
-  fingerprint([
-    x.from,
-    x.to,
-    x.attributes.template,
-    x.attributes.state,
-    x.attributes.realServerCount,
-    x.attributes.sizeGb?.toString(),
-    x.priceBookId,
-    x.currency,
-    x.weight.toString(),
-    x.pricePerHour.toString(),
-    x.hourlyRate.toString(),
-    x.openedBy,
-    x.closedBy,
-  ]);

@@ -9,8 +9,7 @@ import { distinctResourceKeys, resourceKeyString, type ResourceKey } from '../ev
 import { AdvisoryLock } from '../database/locks';
 import { exactForEndedPeriod, periodRange, rateResource } from './core';
 import type { RatedSegment } from './core/types';
-import { segmentFromRow, type RatedIntervalRow } from './rated-interval.mapper';
-import { StatementVersions } from '../statements/statement-versions.repository';
+import { segmentFromRow } from './rated-interval.mapper';
 import { RatingRepository, type NewRating, type ResourceState } from './rating.repository';
 
 /** Lock class of the per-resource advisory locks (the second key is a hash of the resource). */
@@ -36,9 +35,10 @@ export interface RateManyResult {
  * 3. skip those whose stored rating is current (duplicate jobs are cheap);
  * 4. load every event and price book the rest need in one query each, run
  *    the pure core per resource, and replace intervals and issues wholesale
- *    with a fixed number of statements, recording `rated_seq` last — so the
- *    `resources` rows ingest also writes are held only until the commit;
- * 5. bump the statement versions of the tenants rated (statement caches).
+ *    with a fixed number of statements;
+ * 5. record `rated_seq` last — so the `resources` rows ingest also writes
+ *    are held only until the commit. Raising it is also what tells cached
+ *    statements of the tenant that they are stale (StatementVersions).
  *
  * A crash anywhere rolls the whole transaction back and leaves the resources
  * marked; running it twice leaves the same rows.
@@ -53,7 +53,6 @@ export class RatingService {
     private readonly dataSource: DataSource,
     private readonly events: EventsRepository,
     private readonly repo: RatingRepository,
-    private readonly versions: StatementVersions,
     config: ConfigService<AppConfig, true>,
   ) {
     this.audit = config.get('RATING_AUDIT', { infer: true });
@@ -109,14 +108,10 @@ export class RatingService {
             books: books.get(d.tenantId) ?? [],
           }),
         }));
-        const stored = await this.repo.intervalsOfMany(
-          em,
-          ratings.map((r) => r.key),
-        );
-        await this.recordRestatements(em, ratings, states, stored);
-        await this.repo.replaceRatings(em, ratings, stored);
-        // last: holds the tenants' version rows only until the commit
-        await this.versions.bump(em, [...new Set(ratings.map((r) => r.tenantId))]);
+        await this.recordRestatements(em, ratings, states);
+        await this.repo.replaceRatings(em, ratings);
+        // Last: also what moves cached statements' tokens (Σ rated_seq).
+        await this.repo.markRated(em, ratings);
         if (this.audit) {
           await em.query(
             `INSERT INTO rating_runs (resource_type, subject, worker, locked_at, finished_at)
@@ -146,7 +141,6 @@ export class RatingService {
     em: EntityManager,
     ratings: NewRating[],
     states: Map<string, ResourceState>,
-    stored: Map<string, RatedIntervalRow[]>,
   ): Promise<void> {
     const finalized = await this.repo.finalizedPeriods(em);
     if (finalized.length === 0) return;
@@ -158,6 +152,10 @@ export class RatingService {
       return dirtyFrom === null || dirtyFrom.getTime() < finalizedEnd;
     });
     if (candidates.length === 0) return;
+    const stored = await this.repo.intervalsOfMany(
+      em,
+      candidates.map((r) => r.key),
+    );
     const overlaps = (seg: RatedSegment, p: string) => {
       const { start, end } = periodRange(p);
       return seg.from < end && (seg.to === null || seg.to > start);

@@ -8,6 +8,13 @@ import type { EntityManager } from 'typeorm';
 export interface StatementToken {
   /** The tenant's `tenant_statement_versions.version`, '0' when it has no row. */
   version: string;
+  /**
+   * Σ `rated_seq` over the tenant's resources. Every rating transaction
+   * raises the `rated_seq` of each resource it rewrites (to the `change_seq`
+   * it read, which is above the old one), and never lowers one, so any
+   * committed rating of the tenant raises the sum, whatever the commit order.
+   */
+  rated: string;
   /** The latest finalized period (status, and where adjustments land), or null. */
   latestFinalized: string | null;
   /**
@@ -24,7 +31,7 @@ export interface StatementToken {
 export function tokenString(t: StatementToken): string {
   return t.invoiceId !== null
     ? `i:${t.invoiceId}`
-    : `v:${t.version}:${t.latestFinalized ?? '-'}:${t.books}`;
+    : `v:${t.version}:${t.rated}:${t.latestFinalized ?? '-'}:${t.books}`;
 }
 
 /**
@@ -37,6 +44,7 @@ export function tokenCovers(a: StatementToken, b: StatementToken): boolean {
   if (a.invoiceId !== null) return true;
   return (
     BigInt(a.version) >= BigInt(b.version) &&
+    BigInt(a.rated) >= BigInt(b.rated) &&
     (a.latestFinalized ?? '') >= (b.latestFinalized ?? '') &&
     BigInt(a.books) >= BigInt(b.books)
   );
@@ -47,18 +55,19 @@ export function tokenCovers(a: StatementToken, b: StatementToken): boolean {
  * statement answers (StatementsService) compares them with what an answer
  * was built from, so it never serves one older than a committed change.
  *
- * **Obligation of every writer.** A transaction that inserts, updates or
- * deletes rows a tenant's statement shows — `rated_intervals`,
- * `rating_issues`, `restatements` (rating), `invoices` / `invoice_lines`
- * (finalization) — must call `bump(em, tenantIds)` with the SAME `em`, i.e.
- * inside that transaction, once, for every tenant whose rows it wrote
- * (deleted or inserted: if a resource's rows move from one tenant to
- * another, both), preferably as its last statement before COMMIT: the bump
- * takes the tenants' version rows locked until commit, so concurrent
- * writers for one tenant serialize only on that short tail. One call per
- * transaction, with all its tenants: `bump` locks them in sorted order, so
- * two writers cannot deadlock on each other's version rows. A rollback rolls
- * the bump back with the writes.
+ * **Obligation of every writer** that changes rows a tenant's statement
+ * shows other than by rating — today finalization (`invoices`,
+ * `invoice_lines`): call `bump(em, tenantIds)` with the SAME `em`, i.e.
+ * inside that transaction, once, with every tenant whose rows it wrote. The
+ * bump holds the tenants' version rows until commit and takes them in sorted
+ * order, so two writers cannot deadlock on them; a rollback undoes it.
+ *
+ * **Rating needs no bump**: what it writes (`rated_intervals`,
+ * `rating_issues`, `restatements`) is committed with the raised `rated_seq`
+ * of each resource it rewrote, and Σ `rated_seq` over the tenant is part of
+ * the token. (A bump per rating made every concurrent rating of a tenant
+ * queue on its version row: with 20 tenants, all of them.) A new rating
+ * writer must keep that property: raise `rated_seq` with what it writes.
  *
  * The latest finalized period and the price-book versions are part of the
  * token by themselves (read with the version), so creating a price book or
@@ -98,12 +107,20 @@ export class StatementVersions {
   ): Promise<StatementToken[]> {
     const rows: {
       version: string | null;
+      rated: string;
       latest_finalized: string | null;
       books: string;
       invoice_id: string | null;
     }[] = await em.query(
-      `SELECT v.version::text AS version, f.latest AS latest_finalized, b.books, i.id::text AS invoice_id
-         FROM unnest($1::text[], $2::bpchar[]) WITH ORDINALITY AS k(tenant_id, period, ord)
+      `WITH k AS (SELECT * FROM unnest($1::text[], $2::bpchar[]) WITH ORDINALITY AS k(tenant_id, period, ord)),
+            s AS (SELECT d.tenant_id,
+                         (SELECT coalesce(sum(r.rated_seq), 0)::text FROM resources r
+                           WHERE r.tenant_id = d.tenant_id) AS rated
+                    FROM (SELECT DISTINCT tenant_id FROM k) AS d)
+       SELECT v.version::text AS version, s.rated, f.latest AS latest_finalized, b.books,
+              i.id::text AS invoice_id
+         FROM k
+         JOIN s ON s.tenant_id = k.tenant_id
          LEFT JOIN tenant_statement_versions v ON v.tenant_id = k.tenant_id
          LEFT JOIN invoices i ON i.tenant_id = k.tenant_id AND i.period = k.period
         CROSS JOIN (SELECT max(period) AS latest FROM finalized_periods) f
@@ -113,6 +130,7 @@ export class StatementVersions {
     );
     return rows.map((r) => ({
       version: r.version ?? '0',
+      rated: r.rated,
       latestFinalized: r.latest_finalized,
       books: r.books,
       invoiceId: r.invoice_id,

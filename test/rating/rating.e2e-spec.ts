@@ -215,55 +215,42 @@ describe(RatingService.name, () => {
     expect(await exactAmount('img-del')).toBe('0.432');
   });
 
-  it('a late event rewrites only the intervals it changes, and bumps the tenant statement version', async () => {
-    const base = '2026-10-01T00:00:00Z';
+  it('a late event re-rates the resource as from scratch, and a cached statement shows it at once', async () => {
     await post([
-      cloudEvent('vm.created', 'vm-diff', base, {
-        tenantId: 't-diff',
+      cloudEvent('vm.created', 'vm-late', '2026-10-01T00:00:00Z', {
+        tenantId: 't-late',
         template: 'normal',
         state: 'running',
       }),
-      cloudEvent('vm.stopped', 'vm-diff', '2026-10-02T00:00:00Z', { tenantId: 't-diff' }),
-      cloudEvent('vm.started', 'vm-diff', '2026-10-03T00:00:00Z', { tenantId: 't-diff' }),
-      cloudEvent('vm.deleted', 'vm-diff', '2026-10-04T00:00:00Z', { tenantId: 't-diff' }),
+      cloudEvent('vm.stopped', 'vm-late', '2026-10-02T00:00:00Z', { tenantId: 't-late' }),
+      cloudEvent('vm.started', 'vm-late', '2026-10-03T00:00:00Z', { tenantId: 't-late' }),
+      cloudEvent('vm.deleted', 'vm-late', '2026-10-04T00:00:00Z', { tenantId: 't-late' }),
     ]);
     await t.ratingSettled();
-    const version = async () =>
-      (
-        await t.db.query(
-          `SELECT version::int AS v FROM tenant_statement_versions WHERE tenant_id = 't-diff'`,
-        )
-      ).rows[0]?.v ?? 0;
-    const physical = async () =>
-      (
-        await t.db.query<{ from_at: Date; ctid: string }>(
-          `SELECT from_at, ctid::text FROM rated_intervals WHERE subject = 'vm-diff' ORDER BY from_at`,
-        )
-      ).rows;
-    const v1 = await version();
-    expect(v1).toBeGreaterThan(0);
-    const before = await physical();
-    expect(before).toHaveLength(3);
+    // an ended period: answered from the statement cache, with an ETag
+    const read = () => t.http.get('/v1/tenants/t-late/statements/2026-10').set(auth).expect(200);
+    const first = await read();
+    expect((await read()).headers.etag).toBe(first.headers.etag); // cached
+    expect(first.body.lines[0].intervals).toHaveLength(3);
 
-    // late: a suspension inside the last interval splits it; the first two stay as they were
+    // late: a suspension inside the last interval splits it
     await post([
-      cloudEvent('vm.suspended', 'vm-diff', '2026-10-03T12:00:00Z', { tenantId: 't-diff' }),
+      cloudEvent('vm.suspended', 'vm-late', '2026-10-03T12:00:00Z', { tenantId: 't-late' }),
     ]);
     await t.ratingSettled();
-    const after = await physical();
-    expect(after).toHaveLength(4);
-    expect(after.slice(0, 2)).toEqual(before.slice(0, 2)); // same tuples: not rewritten
-    expect(after[2].ctid).not.toBe(before[2].ctid);
-    expect(await version()).toBeGreaterThan(v1);
+    const second = await read();
+    expect(second.headers.etag).not.toBe(first.headers.etag);
+    expect(second.body.lines[0].intervals).toHaveLength(4);
+    expect(second.body.lines[0].intervals[3]).toMatchObject({ state: 'suspended', hours: '12' });
 
-    // and the rows equal a rating from scratch
-    const incremental = await intervals('vm-diff');
-    await t.db.query(`DELETE FROM rated_intervals WHERE subject = 'vm-diff'`);
+    // the stored rows equal a rating from scratch
+    const incremental = await intervals('vm-late');
+    await t.db.query(`DELETE FROM rated_intervals WHERE subject = 'vm-late'`);
     await t.db.query(
-      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject = 'vm-diff'`,
+      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject = 'vm-late'`,
     );
-    await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-diff' });
-    expect(await intervals('vm-diff')).toEqual(incremental);
+    await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-late' });
+    expect(await intervals('vm-late')).toEqual(incremental);
   });
 
   it('re-rating twice leaves the same rows (jobs are idempotent)', async () => {

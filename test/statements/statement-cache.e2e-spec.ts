@@ -210,10 +210,11 @@ describe('statement answer cache', () => {
 
   it('serves the stored answer until the tenant version moves, then rebuilds it with the new data', async () => {
     const before = await get(t, path('t-1', PERIOD));
-    // A rated interval written behind the service's back (no bump): the answer stays as stored…
+    // A rated interval written behind the service's back (no bump, no rated_seq
+    // raised): the answer stays as stored…
     await t.db.query(
       `INSERT INTO resources (resource_type, subject, tenant_id, change_seq, rated_seq, dirty_since)
-       VALUES ('vm', 'vm-sql', 't-1', 1, 1, NULL)`,
+       VALUES ('vm', 'vm-sql', 't-1', 0, 0, NULL)`,
     );
     await t.db.query(
       `INSERT INTO rated_intervals (resource_type, subject, tenant_id, from_at, to_at, template, state,
@@ -253,7 +254,7 @@ describe('statement answer cache', () => {
     expect(await current('t-new')).toBe('1');
   });
 
-  it('shows a newly rated event once the version is bumped', async () => {
+  it('shows a newly rated event as soon as it is rated (rated_seq is part of the token)', async () => {
     await get(t, path('t-2', PERIOD)); // warm
     await post([
       cloudEvent('vm.created', 'vm-2b', '2026-05-12T00:00:00Z', {
@@ -263,8 +264,8 @@ describe('statement answer cache', () => {
       }),
       cloudEvent('vm.deleted', 'vm-2b', '2026-05-12T06:00:00Z', { tenantId: 't-2' }),
     ]);
-    // the rating transaction will bump t-2 itself; until then, the test does
-    await bump('t-2');
+    // no bump: the rating raises rated_seq, which moves the token by itself
+    await t.ratingSettled();
     const r = await get(t, path('t-2', PERIOD));
     expect(lineIds(r)).toEqual(['usage:vm-2', 'usage:vm-2b']);
     expect(r.body.equals((await get(plain, path('t-2', PERIOD))).body)).toBe(true);
