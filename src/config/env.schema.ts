@@ -57,6 +57,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"')
     .default('bull'),
+  /** Rating jobs one worker process runs at once (each one transaction, one pool connection). */
+  RATING_CONCURRENCY: int(1, 64).default('8'),
   /** Debugging and tests: record every rating run (lock held from/to) in rating_runs. */
   RATING_AUDIT: z
     .enum(['true', 'false'])

@@ -73,7 +73,7 @@ export class WorkersHost implements OnApplicationBootstrap, OnApplicationShutdow
       {
         connection: this.connection(),
         prefix: this.prefix,
-        concurrency: 8,
+        concurrency: this.config.get('RATING_CONCURRENCY', { infer: true }),
       },
     );
     for (const w of [collector, rating]) {

@@ -92,6 +92,16 @@ describe('service boot (npm start)', () => {
       /^Invalid configuration: PORT must be an integer between 1 and 65535 \(got "abc"\)$/,
     ],
     [
+      'RATING_CONCURRENCY',
+      '0',
+      /^Invalid configuration: RATING_CONCURRENCY must be an integer between 1 and 64 \(got "0"\)$/,
+    ],
+    [
+      'STATEMENT_CACHE_MB',
+      '-1',
+      /^Invalid configuration: STATEMENT_CACHE_MB must be an integer between 0 and 65536 \(got "-1"\)$/,
+    ],
+    [
       'ROLE',
       'boss',
       /^Invalid configuration: ROLE must be one of api, worker, all \(got "boss"\)$/,
