@@ -1,6 +1,5 @@
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { PriceBookVersionEntity } from '../price-books/price-book-version.entity';
-import { FinalizedPeriodEntity } from '../price-books/finalized-period.entity';
 
 /** Every TypeORM entity, for the data source and the schema drift test. */
-export const entities = [PriceBookVersionEntity, FinalizedPeriodEntity, ApiKeyEntity];
+export const entities = [PriceBookVersionEntity, ApiKeyEntity];

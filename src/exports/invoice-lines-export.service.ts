@@ -7,6 +7,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/env.schema';
 import { formatDisplay, formatMoney, isPeriod, periodRange } from '../rating/core';
+import { FinalizedPeriods } from '../finalized-periods/finalized-periods.repository';
 import { InvoicesRepository } from '../invoices/invoices.repository';
 import { StatementBuilder } from '../statements/statement-builder.service';
 import { CrlfTransform } from './crlf-transform';
@@ -149,11 +150,12 @@ export class InvoiceLinesExportService {
     private readonly invoices: InvoicesRepository,
     private readonly statements: StatementBuilder,
     private readonly config: ConfigService<AppConfig, true>,
+    private readonly periods: FinalizedPeriods,
   ) {}
 
   async csv(period: string, now = Date.now()): Promise<Readable> {
     if (!isPeriod(period)) throw new Error(`not a period: ${JSON.stringify(period)}`);
-    const finalized = await this.invoices.isFinalized(this.dataSource.manager, period);
+    const finalized = await this.periods.has(this.dataSource.manager, period);
     if (finalized) return this.finalizedCsv(period);
     const csv = stringify({
       header: true,

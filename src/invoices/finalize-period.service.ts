@@ -8,6 +8,7 @@ import { AdvisoryLock } from '../database/locks';
 import { inTransaction } from '../database/transaction';
 import { formatDisplay, formatMoney, nextPeriod, periodOf, periodRange } from '../rating/core';
 import { lineViews, StatementBuilder } from '../statements/statement-builder.service';
+import { FinalizedPeriods } from '../finalized-periods/finalized-periods.repository';
 import { StatementVersions } from '../statements/statement-versions.repository';
 import {
   InvoicesRepository,
@@ -40,6 +41,7 @@ export class FinalizePeriodService {
     private readonly statements: StatementBuilder,
     private readonly config: ConfigService<AppConfig, true>,
     private readonly versions: StatementVersions,
+    private readonly periods: FinalizedPeriods,
   ) {}
 
   async finalize(period: string, now = Date.now()): Promise<FinalizeResult> {
@@ -55,7 +57,7 @@ export class FinalizePeriodService {
       this.dataSource,
       async (em) => {
         await em.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.PRICING]);
-        if (await this.repo.isFinalized(em, period)) {
+        if (await this.periods.has(em, period)) {
           return {
             result: { period, invoices: await this.repo.invoicesOfPeriod(em, period) },
             created: false,
@@ -168,7 +170,7 @@ export class FinalizePeriodService {
    * not finalized" — where adjustments land — is always the next one.
    */
   private async closeEarlierPeriods(em: EntityManager, period: string): Promise<void> {
-    const finalized = new Set(await this.repo.finalizedPeriods(em));
+    const finalized = new Set(await this.periods.all(em));
     const first = await this.repo.firstUsage(em);
     if (first === null) return;
     for (let p = periodOf(first); p < period; p = nextPeriod(p)) {
@@ -200,7 +202,7 @@ export class FinalizePeriodService {
     const em = this.dataSource.manager;
     const first = await this.repo.firstUsage(em);
     if (first === null) return done;
-    const finalized = new Set(await this.repo.finalizedPeriods(em));
+    const finalized = new Set(await this.periods.all(em));
     for (
       let p = periodOf(first);
       periodRange(p).end + hours * 3_600_000 <= now;

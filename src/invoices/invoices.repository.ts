@@ -26,20 +26,6 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** Finalized periods and invoices: written once, never updated. */
 @Injectable()
 export class InvoicesRepository {
-  async isFinalized(em: EntityManager, period: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(`SELECT 1 FROM finalized_periods WHERE period = $1`, [
-      period,
-    ]);
-    return rows.length > 0;
-  }
-
-  async finalizedPeriods(em: EntityManager): Promise<string[]> {
-    const rows: { period: string }[] = await em.query(
-      `SELECT period FROM finalized_periods ORDER BY period`,
-    );
-    return rows.map((r) => r.period);
-  }
-
   async markFinalized(em: EntityManager, period: string): Promise<void> {
     await em.query(`INSERT INTO finalized_periods (period) VALUES ($1)`, [period]);
   }

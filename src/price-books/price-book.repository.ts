@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { FinalizedPeriodEntity } from './finalized-period.entity';
 import { PriceBookVersionEntity } from './price-book-version.entity';
 
 /** Persistence of price-book versions. Versions are only ever inserted. */
@@ -26,17 +25,6 @@ export class PriceBookRepository {
       .where('v.tenant_id IS NOT DISTINCT FROM :tenantId', { tenantId })
       .andWhere('v.effective_from = :effectiveFrom', { effectiveFrom })
       .getOne();
-  }
-
-  /** The latest finalized period, `YYYY-MM`, or null. */
-  async latestFinalizedPeriod(em: EntityManager): Promise<string | null> {
-    const row = await em
-      .getRepository(FinalizedPeriodEntity)
-      .createQueryBuilder('p')
-      .orderBy('p.period', 'DESC')
-      .limit(1)
-      .getOne();
-    return row?.period ?? null;
   }
 
   async insertVersion(em: EntityManager, version: Omit<PriceBookVersionEntity, 'createdAt'>) {

@@ -16,6 +16,7 @@ import {
   type PriceBookVersionView,
 } from './price-book.mapper';
 import { PriceBookRepository } from './price-book.repository';
+import { FinalizedPeriods } from '../finalized-periods/finalized-periods.repository';
 import { RatingQueue } from '../rating/rating.queue';
 import { RatingRepository } from '../rating/rating.repository';
 
@@ -28,6 +29,7 @@ export class PriceBooksService {
     private readonly repo: PriceBookRepository,
     private readonly rating: RatingRepository,
     private readonly ratingQueue: RatingQueue,
+    private readonly periods: FinalizedPeriods,
   ) {}
 
   async list(tenantId?: string): Promise<PriceBookVersionView[]> {
@@ -82,7 +84,7 @@ export class PriceBooksService {
           );
         }
 
-        const finalized = await this.repo.latestFinalizedPeriod(em);
+        const finalized = await this.periods.latest(em);
         if (finalized && input.effectiveFrom < periodRange(finalized).end) {
           throw new ProblemException(
             409,

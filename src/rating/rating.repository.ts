@@ -230,13 +230,6 @@ export class RatingRepository {
     return count;
   }
 
-  async finalizedPeriods(em: EntityManager): Promise<string[]> {
-    const rows: { period: string }[] = await em.query(
-      `SELECT period FROM finalized_periods ORDER BY period`,
-    );
-    return rows.map((r) => r.period);
-  }
-
   /** The stored intervals of some resources (before they are replaced), by resource, in time order. */
   async intervalsOfMany(
     em: EntityManager,

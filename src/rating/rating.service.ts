@@ -10,6 +10,7 @@ import { AdvisoryLock } from '../database/locks';
 import { exactForEndedPeriod, periodRange, rateResource } from './core';
 import type { RatedSegment } from './core/types';
 import { segmentFromRow } from './rated-interval.mapper';
+import { FinalizedPeriods } from '../finalized-periods/finalized-periods.repository';
 import { RatingRepository, type NewRating, type ResourceState } from './rating.repository';
 
 /** Lock class of the per-resource advisory locks (the second key is a hash of the resource). */
@@ -53,6 +54,7 @@ export class RatingService {
     private readonly dataSource: DataSource,
     private readonly events: EventsRepository,
     private readonly repo: RatingRepository,
+    private readonly periods: FinalizedPeriods,
     config: ConfigService<AppConfig, true>,
   ) {
     this.audit = config.get('RATING_AUDIT', { infer: true });
@@ -142,7 +144,7 @@ export class RatingService {
     ratings: NewRating[],
     states: Map<string, ResourceState>,
   ): Promise<void> {
-    const finalized = await this.repo.finalizedPeriods(em);
+    const finalized = await this.periods.all(em);
     if (finalized.length === 0) return;
     // An event at t changes billing from t on only, and price books cannot
     // touch finalized periods: changes that start after them cannot restate.

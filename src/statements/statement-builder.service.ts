@@ -15,6 +15,7 @@ import {
 } from '../rating/core';
 import type { PeriodPiece, RatedSegment, UnratedSegment } from '../rating/core/types';
 import { segmentFromRow, type RatedIntervalRow } from '../rating/rated-interval.mapper';
+import { FinalizedPeriods } from '../finalized-periods/finalized-periods.repository';
 import { RatingRepository } from '../rating/rating.repository';
 import type {
   BuiltLine,
@@ -60,6 +61,7 @@ export class StatementBuilder {
   constructor(
     private readonly repo: StatementsRepository,
     private readonly rating: RatingRepository,
+    private readonly periods: FinalizedPeriods,
   ) {}
 
   async build(
@@ -73,7 +75,7 @@ export class StatementBuilder {
     // One after another: inside a transaction `em` is a single connection.
     const rows = await this.repo.intervalsOfTenant(em, tenantId, start, end);
     const issueRows = await this.repo.issuesOfTenant(em, tenantId, start, end);
-    const latestFinalized = await this.repo.latestFinalizedPeriod(em);
+    const latestFinalized = await this.periods.latest(em);
 
     const lines: BuiltLine[] = [];
     let currency: string | null = null;

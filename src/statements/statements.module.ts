@@ -1,3 +1,4 @@
+import { FinalizedPeriodsModule } from '../finalized-periods/finalized-periods.module';
 import { Module } from '@nestjs/common';
 import { RatingModule } from '../rating/rating.module';
 import { StatementBuilder } from './statement-builder.service';
@@ -6,7 +7,7 @@ import { StatementsRepository } from './statements.repository';
 import { StatementsService } from './statements.service';
 
 @Module({
-  imports: [RatingModule, StatementVersionsModule],
+  imports: [RatingModule, StatementVersionsModule, FinalizedPeriodsModule],
   providers: [StatementsRepository, StatementBuilder, StatementsService],
   exports: [StatementsRepository, StatementBuilder, StatementsService, StatementVersionsModule],
 })

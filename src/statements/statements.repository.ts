@@ -86,13 +86,6 @@ export class StatementsRepository {
     );
   }
 
-  async latestFinalizedPeriod(em: EntityManager): Promise<string | null> {
-    const rows: { period: string }[] = await em.query(
-      `SELECT max(period) AS period FROM finalized_periods`,
-    );
-    return rows[0]?.period ?? null;
-  }
-
   /** (resource, finalized period) pairs of a tenant that a late change touched. */
   async restatementsOfTenant(
     em: EntityManager,

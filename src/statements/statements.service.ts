@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { ProblemCode, ProblemException } from '../common/problem/problem';
 import type { AppConfig } from '../config/env.schema';
 import { formatMoney, nextPeriod, periodOf, periodRange } from '../rating/core';
+import { FinalizedPeriods } from '../finalized-periods/finalized-periods.repository';
 import { ByteLru } from './byte-lru';
 import { FreshBatcher } from './fresh-batcher';
 import type { LineView, StatementSummaryView, StatementView } from './statement.model';
@@ -92,6 +93,7 @@ export class StatementsService {
     private readonly repo: StatementsRepository,
     private readonly builder: StatementBuilder,
     private readonly versions: StatementVersions,
+    private readonly periods: FinalizedPeriods,
     config: ConfigService<AppConfig, true>,
   ) {
     const mb = config.get('STATEMENT_CACHE_MB', { infer: true });
@@ -154,7 +156,7 @@ export class StatementsService {
     const em = this.dataSource.manager;
     const invoice = await this.repo.invoiceOf(em, tenantId, period);
     if (invoice) return this.frozen(invoice);
-    const latestFinalized = await this.repo.latestFinalizedPeriod(em);
+    const latestFinalized = await this.periods.latest(em);
     const s = await this.builder.build(em, tenantId, period, now);
     return {
       tenantId,
@@ -176,7 +178,7 @@ export class StatementsService {
     const [invoices, first, latestFinalized] = await Promise.all([
       this.repo.invoicesOfTenant(em, tenantId),
       this.repo.firstUsageOfTenant(em, tenantId),
-      this.repo.latestFinalizedPeriod(em),
+      this.periods.latest(em),
     ]);
     const byPeriod = new Map(invoices.map((i) => [i.period, i]));
     const periods = new Set(byPeriod.keys());
