@@ -4,6 +4,7 @@
  * at random instants of the previous calendar month, spread over tenants; and
  * the global price book (CONTRACT §2's example). Deterministic for a seed.
  */
+import { PRICE_BOOK_EXAMPLE } from '../../src/price-books/dto/price-book.openapi';
 import { contentHash } from '../../src/events/validation/content-hash';
 import { Decimal } from '../../src/rating/core/decimal';
 import type { PriceBook, RatingEvent, VmState } from '../../src/rating/core/types';
@@ -125,29 +126,7 @@ export function vmWorkload(
 
 /** The global price book of CONTRACT §2, effective from `effectiveFrom` (an ISO instant). */
 export function priceBookBody(effectiveFrom: string): Record<string, unknown> {
-  return {
-    tenantId: null,
-    effectiveFrom,
-    currency: 'USD',
-    vm: {
-      pricePerHour: '0.0200',
-      templateWeights: { normal: '1', standard: '2', enhanced: '4' },
-      stateWeights: { running: '1', suspended: '0.3', stopped: '0.1' },
-    },
-    vs: {
-      pricePerHour: '0.0300',
-      templateWeights: { normal: '1', standard: '1.5', enhanced: '2' },
-      realServerWeight: '0.25',
-    },
-    image: {
-      tierMode: 'graduated',
-      tiers: [
-        { upToGb: '100', pricePerGbHour: '0.00010' },
-        { upToGb: '1000', pricePerGbHour: '0.00008' },
-        { upToGb: null, pricePerGbHour: '0.00005' },
-      ],
-    },
-  };
+  return { ...structuredClone(PRICE_BOOK_EXAMPLE), effectiveFrom };
 }
 
 /** The same book as the pure core's type. */

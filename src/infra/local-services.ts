@@ -6,6 +6,30 @@ import { Client } from 'pg';
 import Redis from 'ioredis';
 import { ConfigError, type Env } from '../config/env.schema';
 
+/**
+ * `redis-server` arguments for a Redis that BullMQ can rely on, on loopback:
+ * AOF fsynced every second (a restart loses at most ~1 s of writes), no RDB
+ * snapshots, and `noeviction` (BullMQ must never lose keys to eviction).
+ */
+export function durableRedisArgs(port: number, dir: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+  ];
+}
+
 /** Local stand-ins for PostgreSQL and Redis when their URLs are not configured. */
 export interface LocalServices {
   databaseUrl: string;
@@ -150,26 +174,7 @@ async function startRedisServer(
     );
   }
   mkdirSync(dir, { recursive: true });
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'everysec',
-      '--save',
-      '',
-      '--maxmemory-policy',
-      'noeviction',
-    ],
-    { stdio: 'ignore' },
-  );
+  const child = spawn('redis-server', durableRedisArgs(port, dir), { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 50; i++) {
     if (child.exitCode !== null) break;
