@@ -109,11 +109,6 @@ export class RatingRepository {
         WHERE t.resource_type = u.rt AND t.subject = u.sub`,
       [types, subjects],
     );
-    await em.query(
-      `DELETE FROM rating_issues t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
-        WHERE t.resource_type = u.rt AND t.subject = u.sub`,
-      [types, subjects],
-    );
     const segs = ratings.flatMap((r) => r.result.segments.map((x) => ({ r, x })));
     if (segs.length > 0) {
       await em.query(
@@ -143,14 +138,38 @@ export class RatingRepository {
         ],
       );
     }
-    const issues = ratings.flatMap((r) => r.result.issues.map((x) => ({ r, x })));
+    // Issues still present keep their row (and `detected_at`: when the problem
+    // was first seen); those gone are deleted; new ones are inserted.
+    const seen = new Set<string>();
+    const issues = ratings
+      .flatMap((r) => r.result.issues.map((x) => ({ r, x })))
+      .filter(({ r, x }) => {
+        const k = `${resourceKeyString(r.key)}\u0000${x.from}\u0000${x.reason}`;
+        return !seen.has(k) && seen.add(k);
+      });
+    await em.query(
+      `DELETE FROM rating_issues t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
+        WHERE t.resource_type = u.rt AND t.subject = u.sub
+          AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[]) AS n(rt, sub, f, r)
+                           WHERE n.rt = t.resource_type AND n.sub = t.subject AND n.f = t.from_at AND n.r = t.reason)`,
+      [
+        types,
+        subjects,
+        issues.map(({ r }) => r.key.resourceType),
+        issues.map(({ r }) => r.key.subject),
+        issues.map(({ x }) => iso(x.from)),
+        issues.map(({ x }) => x.reason),
+      ],
+    );
     if (issues.length > 0) {
       await em.query(
         `INSERT INTO rating_issues (resource_type, subject, tenant_id, from_at, to_at, reason, message, event_ids, blocking)
          SELECT u.rt, u.sub, u.ten, u.f, u.t, u.r, u.m, ARRAY(SELECT json_array_elements_text(u.e::json)), u.b
            FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
                        $7::text[], $8::text[], $9::boolean[]) AS u(rt, sub, ten, f, t, r, m, e, b)
-         ON CONFLICT (resource_type, subject, from_at, reason) DO NOTHING`,
+         ON CONFLICT (resource_type, subject, from_at, reason) DO UPDATE
+            SET tenant_id = EXCLUDED.tenant_id, to_at = EXCLUDED.to_at, message = EXCLUDED.message,
+                event_ids = EXCLUDED.event_ids, blocking = EXCLUDED.blocking`,
         [
           issues.map(({ r }) => r.key.resourceType),
           issues.map(({ r }) => r.key.subject),

@@ -174,12 +174,19 @@ describe(RatingService.name, () => {
       }),
     ]);
     await t.ratingSettled();
+    const [issue] = await issues('?tenantId=t-gpu');
+    expect(issue).toMatchObject({
+      resourceId: 'vm-gpu',
+      reason: 'unknown_template',
+      message: expect.stringContaining('gpu'),
+    });
+    // a later event re-rates the VM: the still-open issue keeps when it was first detected
+    await post([
+      cloudEvent('vm.migrated', 'vm-gpu', '2026-10-02T00:00:00Z', { tenantId: 't-gpu' }),
+    ]);
+    await t.ratingSettled();
     expect(await issues('?tenantId=t-gpu')).toEqual([
-      expect.objectContaining({
-        resourceId: 'vm-gpu',
-        reason: 'unknown_template',
-        message: expect.stringContaining('gpu'),
-      }),
+      expect.objectContaining({ reason: 'unknown_template', detectedAt: issue.detectedAt }),
     ]);
     const book = priceBookBody({
       tenantId: 't-gpu',
