@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { ApiKeyService } from './auth/api-key.service';
+import { authenticate } from './auth/auth.guard';
+import { sendProblem, toProblem } from './common/problem/problem.filter';
 import type { AppConfig } from './config/env.schema';
 import { setupOpenApi } from './openapi/openapi';
 
@@ -42,8 +46,37 @@ export async function createApp(
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
     fastify.getDefaultJsonParser('error', 'error'),
   );
+  authenticateIngestFirst(app);
   // GET /docs (UI) and GET /docs-json (OpenAPI 3), unauthenticated, for every ROLE.
   setupOpenApi(app);
   await app.init();
   return app;
+}
+
+/**
+ * `POST /v1/events` authenticates before its body is read (Nest's guards run
+ * after parsing): a client without a valid key gets 401, or 403 without the
+ * scope, never a 400, 413 or 415 about a body it may not send. The guard
+ * still runs (a cached lookup). Roles without the events API skip this.
+ */
+function authenticateIngestFirst(app: NestFastifyApplication): void {
+  let keys: ApiKeyService;
+  try {
+    keys = app.get(ApiKeyService, { strict: false });
+  } catch {
+    return;
+  }
+  const logger = new NestLogger('IngestAuth');
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      if (request.method !== 'POST' || request.routeOptions.url !== '/v1/events') return done();
+      authenticate(keys, request.headers.authorization, ['ingest']).then(
+        () => done(),
+        // answered here, and `done` not called: the body is never read
+        (err: unknown) =>
+          sendProblem(reply, toProblem(err, logger, String(request.id)), '/v1/events'),
+      );
+    });
 }

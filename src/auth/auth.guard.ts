@@ -23,26 +23,40 @@ export class AuthGuard implements CanActivate {
     ]);
     if (!scopes) return true; // public route
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = req.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    const principal = match ? await this.keys.verify(match[1]) : null;
-    if (!principal) {
-      throw new ProblemException(
-        401,
-        ProblemCode.Unauthorized,
-        match ? 'The API key is not valid' : 'Send an API key as "Authorization: Bearer <key>"',
-        {},
-        { 'www-authenticate': 'Bearer' },
-      );
-    }
-    if (principal.scope !== 'admin' && !scopes.includes(principal.scope)) {
-      throw new ProblemException(
-        403,
-        ProblemCode.Forbidden,
-        `This endpoint needs scope ${['admin', ...scopes.filter((s) => s !== 'admin')].join(' or ')}`,
-      );
-    }
+    const principal = await authenticate(this.keys, req.headers.authorization, scopes);
     req.principal = principal;
     return true;
   }
+}
+
+/**
+ * The principal of an `Authorization` header allowed one of `scopes` (admin
+ * always is). Shared by the guard and by ingest's check before its body is
+ * read.
+ * @throws ProblemException 401 without a valid key, 403 without the scope
+ */
+export async function authenticate(
+  keys: ApiKeyService,
+  header: string | string[] | undefined,
+  scopes: Scope[],
+): Promise<Principal> {
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  const principal = match ? await keys.verify(match[1]) : null;
+  if (!principal) {
+    throw new ProblemException(
+      401,
+      ProblemCode.Unauthorized,
+      match ? 'The API key is not valid' : 'Send an API key as "Authorization: Bearer <key>"',
+      {},
+      { 'www-authenticate': 'Bearer' },
+    );
+  }
+  if (principal.scope !== 'admin' && !scopes.includes(principal.scope)) {
+    throw new ProblemException(
+      403,
+      ProblemCode.Forbidden,
+      `This endpoint needs scope ${['admin', ...scopes.filter((s) => s !== 'admin')].join(' or ')}`,
+    );
+  }
+  return principal;
 }

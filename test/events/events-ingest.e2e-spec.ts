@@ -229,6 +229,40 @@ describe(EventsController.name, () => {
       ).toBe(0);
     });
 
+    it('authenticates before reading the body: 401, not 400, 413 or 415, without a valid key', async () => {
+      const noKey = { 'content-type': 'application/cloudevents-batch+json' };
+      const bad = { ...noKey, authorization: 'Bearer wrong-key-wrong-key' };
+      for (const headers of [noKey, bad]) {
+        const malformed = await t.http.post('/v1/events').set(headers).send('[{"specversion":');
+        expect(malformed.status).toBe(401);
+        expect(malformed.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(malformed.headers['www-authenticate']).toBe('Bearer');
+        await t.http
+          .post('/v1/events')
+          .set({ ...headers, 'content-type': 'text/plain' })
+          .send('a=b')
+          .expect(401);
+        await t.http
+          .post('/v1/events')
+          .set(headers)
+          .send(`[${'"x",'.repeat(300_000)}"x"]`) // > 1 MiB
+          .expect(401);
+      }
+      // a valid key without the scope: 403, also before the body
+      const { key } = (
+        await t.http
+          .post('/v1/api-keys')
+          .set(auth)
+          .send({ scope: 'tenant', tenantId: 't-1' })
+          .expect(201)
+      ).body;
+      await t.http
+        .post('/v1/events')
+        .set({ ...noKey, authorization: `Bearer ${key}` })
+        .send('[{"specversion":')
+        .expect(403);
+    });
+
     it('400: malformed JSON in a CloudEvents body', async () => {
       const res = await t.http.post('/v1/events').set(BATCH).send('[{"specversion":').expect(400);
       expect(res.body.code).toBe('malformed-json');
