@@ -362,6 +362,8 @@ export async function run(): Promise<void> {
       ),
       'PostgreSQL CPU s (service backends)': pgCpu,
       'machine CPU busy (% of 2 cores)': (100 * (machineAfter.busy - machineBefore.busy)) / wall,
+      'of which hypervisor steal (% of 2 cores)':
+        (100 * (machineAfter.steal - machineBefore.steal)) / wall,
     });
   } finally {
     progressDone();

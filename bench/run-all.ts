@@ -4,6 +4,7 @@
  * written to bench/results/latest.json. A failing bench is reported and the
  * others still run; the exit code is 1 if any failed.
  */
+import { machineCpu } from './lib/procstat';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run as exportRun } from './export.bench';
@@ -54,6 +55,7 @@ function printGoals(): void {
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
   let failed = 0;
+  const before = machineCpu();
   for (const [name, run] of BENCHES) {
     if (only && !only.includes(name)) continue;
     console.log(`\n=== ${name} ===`);
@@ -65,6 +67,11 @@ async function main(): Promise<void> {
     }
   }
   printGoals();
+  const after = machineCpu();
+  console.log(
+    `\nhypervisor steal during the run: ${(after.steal - before.steal).toFixed(1)} CPU s of ` +
+      `${(after.total - before.total).toFixed(1)} (figures run slower while it is high)`,
+  );
   process.exit(failed > 0 ? 1 : 0);
 }
 

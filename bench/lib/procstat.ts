@@ -16,13 +16,21 @@ export function cpuSecondsOf(pid: number): number {
   }
 }
 
-/** Busy and total CPU seconds of the machine so far (all cores). */
-export function machineCpu(): { busy: number; total: number } {
+/**
+ * Busy and total CPU seconds of the machine so far (all cores), and how much
+ * of it the hypervisor gave to other guests (`steal`, counted in busy): on a
+ * shared host the same code runs slower while steal is high.
+ */
+export function machineCpu(): { busy: number; total: number; steal: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   const idle = v[3] + (v[4] ?? 0); // idle + iowait
   const total = v.reduce((a, b) => a + b, 0);
-  return { busy: (total - idle) / TICKS_PER_SECOND, total: total / TICKS_PER_SECOND };
+  return {
+    busy: (total - idle) / TICKS_PER_SECOND,
+    total: total / TICKS_PER_SECOND,
+    steal: (v[7] ?? 0) / TICKS_PER_SECOND,
+  };
 }
 
 /**
