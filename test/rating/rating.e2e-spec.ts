@@ -1,5 +1,6 @@
-import { Queue } from 'bullmq';
-import { RATING_QUEUE } from '../../src/rating/rating.queue';
+import { Queue, type Job } from 'bullmq';
+import { RatingProcessor } from '../../src/rating/rating.processor';
+import { RATING_QUEUE, type RateJobData } from '../../src/rating/rating.queue';
 import { RatingService } from '../../src/rating/rating.service';
 import { cloudEvent } from '../factories/event.factory';
 import { priceBookBody } from '../factories/price-book.factory';
@@ -313,4 +314,59 @@ describe('the sweeper', () => {
       await api.close();
     }
   }, 60_000);
+});
+
+describe('a rating job with one resource that cannot be rated', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.http.post('/v1/price-books').set(auth).send(priceBookBody()).expect(201);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('rates the others one by one, then fails so the bad one is retried', async () => {
+    await t.http
+      .post('/v1/events')
+      .set(BATCH)
+      .send(
+        ['vm-ok1', 'vm-ok2'].map((s) =>
+          cloudEvent('vm.created', s, '2026-10-01T00:00:00Z', {
+            tenantId: 't-ok',
+            template: 'normal',
+            state: 'running',
+          }),
+        ),
+      )
+      .expect(202);
+    await t.ratingSettled();
+    // Written behind the service's back: data no validation would let in.
+    await t.db.query(
+      `INSERT INTO resources (resource_type, subject, tenant_id) VALUES ('image', 'img-bad', 't-bad')`,
+    );
+    await t.db.query(
+      `INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, data, raw, content_hash, via)
+       VALUES ('//test', 'bad-1', 'image', 'img-bad', 't-bad', 'image.created', '2026-10-01T00:00:00Z',
+               '{"tenantId": "t-bad", "sizeGb": "not a number"}', '{}', repeat('0', 64), 'http')`,
+    );
+    await t.db.query(
+      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject LIKE 'vm-ok%'`,
+    );
+    const job = {
+      name: 'rate',
+      data: {
+        resources: [
+          ['image', 'img-bad'],
+          ['vm', 'vm-ok1'],
+          ['vm', 'vm-ok2'],
+        ],
+      },
+    } as unknown as Job<RateJobData>;
+    await expect(t.app.get(RatingProcessor).process(job)).rejects.toThrow();
+    const dirty = await t.db.query<{ subject: string }>(
+      `SELECT subject FROM resources WHERE rated_seq < change_seq ORDER BY subject`,
+    );
+    expect(dirty.rows.map((r) => r.subject)).toEqual(['img-bad']);
+  });
 });
