@@ -47,6 +47,8 @@ export interface RenderedStatement {
   gzip: Buffer;
   etag: string;
   gzipEtag: string;
+  /** What the statements list shows of it (null: no lines and nothing unrated). */
+  summary: Omit<StatementSummaryView, 'period'> | null;
 }
 
 function etagsOf(
@@ -140,6 +142,15 @@ export class StatementsService {
       gzip: await gzipAsync(body, { level: 6 }),
       etag: tag.etag,
       gzipEtag: tag.gzipEtag,
+      summary:
+        view.lines.length === 0 && view.unrated.length === 0
+          ? null
+          : {
+              status: view.status,
+              invoiceNumber: view.invoiceNumber,
+              currency: view.currency,
+              total: view.total,
+            },
     };
     // Never replace an entry built from a strictly newer token by this one.
     const held = this.cache?.peek(key);
@@ -198,6 +209,13 @@ export class StatementsService {
         continue;
       }
       if (latestFinalized !== null && period <= latestFinalized) continue; // finalized without usage for this tenant
+      // An ended period: its answer is (or becomes) cached, summary included.
+      const tag = await this.tag(tenantId, period, now);
+      if (tag) {
+        const { summary } = await this.rendered(tag, now);
+        if (summary) out.push({ period, ...summary });
+        continue;
+      }
       const s = await this.builder.build(em, tenantId, period, now);
       if (s.lines.length === 0 && s.unrated.length === 0) continue;
       out.push({

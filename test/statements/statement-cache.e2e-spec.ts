@@ -159,6 +159,17 @@ describe('statement answer cache', () => {
     ]);
   });
 
+  it('lists statements exactly as the uncached path does, totals of ended periods from the cache', async () => {
+    const list = async (app: TestApp, tenant: string) =>
+      (await app.http.get(`/v1/tenants/${tenant}/statements`).set(admin).expect(200)).body;
+    for (const tenant of ['t-1', 't-2', 't-3']) {
+      const expected = await list(plain, tenant);
+      expect(expected.items.length).toBeGreaterThan(0);
+      expect(await list(t, tenant)).toEqual(expected); // cold: builds and stores
+      expect(await list(t, tenant)).toEqual(expected); // warm
+    }
+  });
+
   it('sends the stored gzip when the request accepts gzip, the JSON as is otherwise', async () => {
     const identity = await get(t, path('t-1', PERIOD));
     const zipped = await get(t, path('t-1', PERIOD), { ...admin, 'accept-encoding': 'gzip, br' });
