@@ -13,7 +13,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * never deleted), and the writers create or read them in the same
  * transaction (ingest writes the event and its resource's row together;
  * rating writes intervals from rows it has just read), so the checks bought
- * nothing but waiting.
+ * nothing but waiting. The rating issues' key goes too: its KEY SHARE lock,
+ * taken mid-rating, blocks ingest's upsert of that resource (an exclusive row
+ * lock) while ingest may hold rows the rating's final mark then waits for —
+ * a deadlock, where the two otherwise lock resource rows in one order.
  */
 export class WritePathsWithoutFkLocks1763787600000 implements MigrationInterface {
   name = 'WritePathsWithoutFkLocks1763787600000';
@@ -24,9 +27,16 @@ export class WritePathsWithoutFkLocks1763787600000 implements MigrationInterface
       `ALTER TABLE rated_intervals DROP CONSTRAINT rated_intervals_resource_type_subject_fkey`,
     );
     await q.query(`ALTER TABLE events DROP CONSTRAINT events_resource_type_subject_fkey`);
+    await q.query(
+      `ALTER TABLE rating_issues DROP CONSTRAINT rating_issues_resource_type_subject_fkey`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {
+    await q.query(
+      `ALTER TABLE rating_issues ADD CONSTRAINT rating_issues_resource_type_subject_fkey
+         FOREIGN KEY (resource_type, subject) REFERENCES resources (resource_type, subject)`,
+    );
     await q.query(
       `ALTER TABLE events ADD CONSTRAINT events_resource_type_subject_fkey
          FOREIGN KEY (resource_type, subject) REFERENCES resources (resource_type, subject)`,
