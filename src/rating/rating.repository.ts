@@ -65,14 +65,9 @@ export class RatingRepository {
    */
   async dirtyAmong(em: EntityManager, keys: ResourceKey[]): Promise<ResourceKey[]> {
     if (keys.length === 0) return [];
-    const rows: { resource_type: ResourceType; subject: string }[] = await em.query(
-      `SELECT r.resource_type, r.subject
-         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
-         JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub
-        WHERE r.rated_seq < r.change_seq`,
-      [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
-    );
-    return rows.map((r) => ({ resourceType: r.resource_type, subject: r.subject }));
+    return [...(await this.resourceStates(em, keys)).values()]
+      .filter((s) => s.ratedSeq !== s.changeSeq)
+      .map((s) => s.key);
   }
 
   /** The versions that can price a tenant's resources: its own and the global ones. */
