@@ -6,7 +6,7 @@
  */
 import { PRICE_BOOK_EXAMPLE } from '../../src/price-books/dto/price-book.openapi';
 import { contentHash } from '../../src/events/validation/content-hash';
-import { Decimal } from '../../src/rating/core/decimal';
+import { book } from '../../src/rating/core/test-fixtures';
 import type { PriceBook, RatingEvent, VmState } from '../../src/rating/core/types';
 import { prng, shuffle } from './util';
 
@@ -129,33 +129,9 @@ export function priceBookBody(effectiveFrom: string): Record<string, unknown> {
   return { ...structuredClone(PRICE_BOOK_EXAMPLE), effectiveFrom };
 }
 
-/** The same book as the pure core's type. */
+/** The same book as the pure core's type (the core's own fixture of it). */
 export function corePriceBook(effectiveFrom: number, id = 'pb-global-bench'): PriceBook {
-  const d = (s: string) => new Decimal(s);
-  return {
-    id,
-    tenantId: null,
-    effectiveFrom,
-    currency: 'USD',
-    vm: {
-      pricePerHour: d('0.0200'),
-      templateWeights: { normal: d('1'), standard: d('2'), enhanced: d('4') },
-      stateWeights: { running: d('1'), suspended: d('0.3'), stopped: d('0.1') },
-    },
-    vs: {
-      pricePerHour: d('0.0300'),
-      templateWeights: { normal: d('1'), standard: d('1.5'), enhanced: d('2') },
-      realServerWeight: d('0.25'),
-    },
-    image: {
-      tierMode: 'graduated',
-      tiers: [
-        { upToGb: d('100'), pricePerGbHour: d('0.00010') },
-        { upToGb: d('1000'), pricePerGbHour: d('0.00008') },
-        { upToGb: null, pricePerGbHour: d('0.00005') },
-      ],
-    },
-  };
+  return book({ id, effectiveFrom });
 }
 
 /** A bench event as the rating core reads it back from `events` (attributes from data). */
