@@ -165,6 +165,32 @@ describe(EventsController.name, () => {
         resourceId: 'lb-1',
       });
       expect(res.body.detail).toContain('t-1');
+      // all or nothing: events are written before the resources' check, and rolled back with it
+      const batch = await t.http
+        .post('/v1/events')
+        .set(BATCH)
+        .send([
+          cloudEvent('image.created', 'img-beside-conflict', '2026-10-01T00:00:00Z', {
+            tenantId: 't-2',
+            sizeGb: '1',
+          }),
+          cloudEvent('vs.updated', 'lb-1', '2026-10-03T00:00:00Z', {
+            tenantId: 't-2',
+            realServerCount: 4,
+          }),
+        ])
+        .expect(409);
+      expect(batch.body.code).toBe('tenant-conflict');
+      expect(
+        await count(
+          `SELECT count(*)::int AS n FROM events WHERE subject IN ('lb-1', 'img-beside-conflict')`,
+        ),
+      ).toBe(1);
+      expect(
+        await count(
+          `SELECT count(*)::int AS n FROM resources WHERE subject = 'img-beside-conflict'`,
+        ),
+      ).toBe(0);
     });
 
     it('409: two tenants for one resource inside one batch', async () => {
