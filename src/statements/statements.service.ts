@@ -23,6 +23,13 @@ import { StatementsRepository, type InvoiceRow } from './statements.repository';
 const gzipAsync = promisify(gzip);
 
 /**
+ * Token queries run at once, at most (each is one cheap query): with one, a
+ * request waited for the query in flight and then its own; with a few, 50
+ * concurrent revalidating readers got about 30 % more `304`s per second.
+ */
+const TOKEN_LOADS_IN_FLIGHT = 3;
+
+/**
  * Part of every ETag: change it whenever the JSON of an unchanged statement
  * would come out differently (fields, order, formatting), so clients and
  * replicas never match a tag of the old rendering.
@@ -85,9 +92,11 @@ function etagsOf(
 export class StatementsService {
   private readonly cache: ByteLru<RenderedStatement> | null;
   private readonly inFlight = new Map<string, Promise<RenderedStatement>>();
-  /** Concurrent requests share token queries, each answered by one sent after it arrived. */
-  private readonly tokens = new FreshBatcher((keys: { tenantId: string; period: string }[]) =>
-    this.versions.tokens(this.dataSource.manager, keys),
+  /** Concurrent requests share token queries (up to TOKEN_LOADS_IN_FLIGHT at once), each answered by one sent after it arrived. */
+  private readonly tokens = new FreshBatcher(
+    (keys: { tenantId: string; period: string }[]) =>
+      this.versions.tokens(this.dataSource.manager, keys),
+    TOKEN_LOADS_IN_FLIGHT,
   );
 
   constructor(
