@@ -5,6 +5,7 @@ import { ApiKeys1763776800000 } from './1763776800000-api-keys';
 import { Invoices1763780400000 } from './1763780400000-invoices';
 import { TenantStatementVersions1763784000000 } from './1763784000000-tenant-statement-versions';
 import { WritePathsWithoutFkLocks1763787600000 } from './1763787600000-write-paths-without-fk-locks';
+import { ResourcesHotUpdates1763791200000 } from './1763791200000-resources-hot-updates';
 
 export const migrations = [
   PriceBooks1763769600000,
@@ -13,4 +14,5 @@ export const migrations = [
   Invoices1763780400000,
   TenantStatementVersions1763784000000,
   WritePathsWithoutFkLocks1763787600000,
+  ResourcesHotUpdates1763791200000,
 ];
