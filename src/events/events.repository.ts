@@ -2,8 +2,41 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Decimal } from '../rating/core/decimal';
 import type { RatingEvent, ResourceType } from '../rating/core/types';
+import { preparedSql, queryPrepared } from '../database/prepared';
 import { distinctResourceKeys, type ResourceKey } from './resource-key';
 import type { IncomingEvent } from './validation';
+
+const INSERT_EVENTS = preparedSql(
+  'ingest_insert_events',
+  `INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, sequence, data, raw, content_hash, via)
+       SELECT s, i, rt, sub, ten, ty, t, seq::numeric, d::jsonb, r::jsonb, h, $12
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[])
+              WITH ORDINALITY AS u(s, i, rt, sub, ten, ty, t, seq, d, r, h, n)
+        ORDER BY n
+       ON CONFLICT (source, id) DO NOTHING
+       RETURNING source, id`,
+);
+const MARK_CHANGED = preparedSql(
+  'ingest_mark_changed',
+  `INSERT INTO resources AS r (resource_type, subject, tenant_id, deleted_at, dirty_from)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+              AS u(rt, sub, ten, del, earliest)
+        ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
+       ON CONFLICT (resource_type, subject) DO UPDATE
+          SET change_seq = r.change_seq + 1,
+              dirty_since = COALESCE(r.dirty_since, now()),
+              dirty_from = LEAST(r.dirty_from, EXCLUDED.dirty_from),
+              deleted_at = LEAST(r.deleted_at, EXCLUDED.deleted_at)
+        WHERE r.tenant_id = EXCLUDED.tenant_id
+       RETURNING r.resource_type, r.subject`,
+);
+const EVENTS_OF_MANY = preparedSql(
+  'rating_events_of_many',
+  `SELECT e.resource_type, e.subject, e.source, e.id, e.type, e.time, e.sequence::text AS sequence, e.data
+         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
+         JOIN events e ON e.resource_type = u.rt AND e.subject = u.sub`,
+);
 
 /** A (source, id) stored before with other content. */
 export interface ContentConflict {
@@ -40,30 +73,20 @@ export class EventsRepository {
     const sorted = [...events].sort((a, b) =>
       a.source === b.source ? cmp(a.id, b.id) : cmp(a.source, b.source),
     );
-    const rows: { source: string; id: string }[] = await em.query(
-      `INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, sequence, data, raw, content_hash, via)
-       SELECT s, i, rt, sub, ten, ty, t, seq::numeric, d::jsonb, r::jsonb, h, $12
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[])
-              WITH ORDINALITY AS u(s, i, rt, sub, ten, ty, t, seq, d, r, h, n)
-        ORDER BY n
-       ON CONFLICT (source, id) DO NOTHING
-       RETURNING source, id`,
-      [
-        sorted.map((e) => e.source),
-        sorted.map((e) => e.id),
-        sorted.map((e) => e.resourceType),
-        sorted.map((e) => e.subject),
-        sorted.map((e) => e.tenantId),
-        sorted.map((e) => e.type),
-        sorted.map((e) => new Date(e.time).toISOString()),
-        sorted.map((e) => e.sequence),
-        sorted.map((e) => JSON.stringify(e.data)),
-        sorted.map((e) => JSON.stringify(e.raw)),
-        sorted.map((e) => e.contentHash),
-        via,
-      ],
-    );
+    const rows = await queryPrepared<{ source: string; id: string }>(em, INSERT_EVENTS, [
+      sorted.map((e) => e.source),
+      sorted.map((e) => e.id),
+      sorted.map((e) => e.resourceType),
+      sorted.map((e) => e.subject),
+      sorted.map((e) => e.tenantId),
+      sorted.map((e) => e.type),
+      sorted.map((e) => new Date(e.time).toISOString()),
+      sorted.map((e) => e.sequence),
+      sorted.map((e) => JSON.stringify(e.data)),
+      sorted.map((e) => JSON.stringify(e.raw)),
+      sorted.map((e) => e.contentHash),
+      via,
+    ]);
     const insertedKeys = new Set(rows.map((r) => `${r.source}\u0000${r.id}`));
     const inserted = sorted.filter((e) => insertedKeys.has(`${e.source}\u0000${e.id}`));
     const existing = sorted.filter((e) => !insertedKeys.has(`${e.source}\u0000${e.id}`));
@@ -115,18 +138,9 @@ export class EventsRepository {
       }),
       ks.map((k) => new Date(earliest.get(k)!).toISOString()),
     ];
-    const marked: { resource_type: string; subject: string }[] = await em.query(
-      `INSERT INTO resources AS r (resource_type, subject, tenant_id, deleted_at, dirty_from)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
-              AS u(rt, sub, ten, del, earliest)
-        ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
-       ON CONFLICT (resource_type, subject) DO UPDATE
-          SET change_seq = r.change_seq + 1,
-              dirty_since = COALESCE(r.dirty_since, now()),
-              dirty_from = LEAST(r.dirty_from, EXCLUDED.dirty_from),
-              deleted_at = LEAST(r.deleted_at, EXCLUDED.deleted_at)
-        WHERE r.tenant_id = EXCLUDED.tenant_id
-       RETURNING r.resource_type, r.subject`,
+    const marked = await queryPrepared<{ resource_type: string; subject: string }>(
+      em,
+      MARK_CHANGED,
       params,
     );
     if (marked.length === keys.length) return [];
@@ -155,10 +169,9 @@ export class EventsRepository {
   async eventsOfMany(em: EntityManager, keys: ResourceKey[]): Promise<Map<string, RatingEvent[]>> {
     const out = new Map<string, RatingEvent[]>();
     if (keys.length === 0) return out;
-    const rows: (EventRow & { resource_type: ResourceType; subject: string })[] = await em.query(
-      `SELECT e.resource_type, e.subject, e.source, e.id, e.type, e.time, e.sequence::text AS sequence, e.data
-         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
-         JOIN events e ON e.resource_type = u.rt AND e.subject = u.sub`,
+    const rows = await queryPrepared<EventRow & { resource_type: ResourceType; subject: string }>(
+      em,
+      EVENTS_OF_MANY,
       [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
     );
     for (const r of rows) {
