@@ -114,6 +114,24 @@ describe(EventsController.name, () => {
       expect(await eventCount()).toBe(before);
     });
 
+    it('400, not 500: a NUL character anywhere in the event (jsonb cannot hold it), and stores nothing', async () => {
+      const good = cloudEvent('vm.created', 'vm-nul-ok', '2026-10-01T00:00:00Z', {
+        template: 'normal',
+        state: 'running',
+      });
+      const bad = cloudEvent('vm.created', 'vm-nul', '2026-10-01T00:00:00Z', {
+        template: 'normal',
+        state: 'running',
+        note: 'a\u0000b',
+      });
+      const before = await eventCount();
+      const res = await t.http.post('/v1/events').set(BATCH).send([good, bad]).expect(400);
+      expect(res.body.errors).toEqual([
+        { index: 1, field: 'data.note', message: expect.stringMatching(/U\+0000/) },
+      ]);
+      expect(await eventCount()).toBe(before);
+    });
+
     it('400: an event more than 5 minutes in the future', async () => {
       const e = cloudEvent('vm.created', 'vm-f', new Date(Date.now() + 6 * 60_000).toISOString(), {
         template: 'normal',

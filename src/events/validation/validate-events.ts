@@ -61,6 +61,7 @@ export const MESSAGES = {
   realServerCount: `must be an integer from 0 to ${MAX_REAL_SERVER_COUNT}`,
   sizeGb: 'must be a non-negative decimal (a string such as "0.0125" or a JSON number)',
   vsUpdated: 'must carry template and/or realServerCount for vs.updated',
+  nul: 'must not contain the character U+0000 (NUL), which cannot be stored',
 } as const;
 
 /** The data members each event type must carry (besides tenantId). */
@@ -270,6 +271,10 @@ export function validateEvent(input: unknown, now: number): ValidateEventResult 
     }
   }
 
+  // The event is stored as sent (jsonb), and jsonb cannot hold U+0000.
+  const nulAt = nulPath(input, '');
+  if (nulAt !== null) errors.push({ field: nulAt, message: MESSAGES.nul });
+
   if (errors.length > 0) return { ok: false, errors };
 
   // Every check above passed, so the narrowings below hold.
@@ -299,6 +304,30 @@ export function validateEvent(input: unknown, now: number): ValidateEventResult 
       }),
     },
   };
+}
+
+/**
+ * The path (`data.note`, `tags[2]`, or `(event)` for a key at the top) of the
+ * first string or member name containing U+0000, or null.
+ */
+function nulPath(v: unknown, path: string): string | null {
+  if (typeof v === 'string') return v.includes('\u0000') ? path || WHOLE_EVENT_FIELD : null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = nulPath(v[i], `${path}[${i}]`);
+      if (p !== null) return p;
+    }
+    return null;
+  }
+  if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const at = path ? `${path}.${k}` : k;
+      if (k.includes('\u0000')) return path || WHOLE_EVENT_FIELD;
+      const p = nulPath(x, at);
+      if (p !== null) return p;
+    }
+  }
+  return null;
 }
 
 /**
