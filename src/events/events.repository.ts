@@ -6,16 +6,22 @@ import { preparedSql, queryPrepared } from '../database/prepared';
 import { distinctResourceKeys, type ResourceKey } from './resource-key';
 import type { IncomingEvent } from './validation';
 
+/**
+ * The batch arrives as one JSON array of objects (`json_to_recordset`): one
+ * `JSON.stringify` in the service instead of eleven array literals, whose
+ * element-by-element escaping (of the two JSON texts above all) cost more
+ * CPU than the rest of the statement's encoding.
+ */
 const INSERT_EVENTS = preparedSql(
-  'ingest_insert_events',
+  'ingest_insert_events_json',
   `INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, sequence, data, raw, content_hash, via)
-       SELECT s, i, rt, sub, ten, ty, t, seq::numeric, d::jsonb, r::jsonb, h, $12
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[])
-              WITH ORDINALITY AS u(s, i, rt, sub, ten, ty, t, seq, d, r, h, n)
-        ORDER BY n
-       ON CONFLICT (source, id) DO NOTHING
-       RETURNING source, id`,
+   SELECT s, i, rt, sub, ten, ty, t, seq, d, r, h, $2
+     FROM ROWS FROM (json_to_recordset($1::json) AS (s text, i text, rt text, sub text, ten text, ty text,
+                                                     t timestamptz, seq numeric, d jsonb, r jsonb, h text))
+          WITH ORDINALITY AS u(s, i, rt, sub, ten, ty, t, seq, d, r, h, n)
+    ORDER BY n
+   ON CONFLICT (source, id) DO NOTHING
+   RETURNING source, id`,
 );
 const MARK_CHANGED = preparedSql(
   'ingest_mark_changed',
@@ -73,18 +79,23 @@ export class EventsRepository {
     const sorted = [...events].sort((a, b) =>
       a.source === b.source ? cmp(a.id, b.id) : cmp(a.source, b.source),
     );
+    const batch = JSON.stringify(
+      sorted.map((e) => ({
+        s: e.source,
+        i: e.id,
+        rt: e.resourceType,
+        sub: e.subject,
+        ten: e.tenantId,
+        ty: e.type,
+        t: new Date(e.time).toISOString(),
+        seq: e.sequence,
+        d: e.data,
+        r: e.raw,
+        h: e.contentHash,
+      })),
+    );
     const rows = await queryPrepared<{ source: string; id: string }>(em, INSERT_EVENTS, [
-      sorted.map((e) => e.source),
-      sorted.map((e) => e.id),
-      sorted.map((e) => e.resourceType),
-      sorted.map((e) => e.subject),
-      sorted.map((e) => e.tenantId),
-      sorted.map((e) => e.type),
-      sorted.map((e) => new Date(e.time).toISOString()),
-      sorted.map((e) => e.sequence),
-      sorted.map((e) => JSON.stringify(e.data)),
-      sorted.map((e) => JSON.stringify(e.raw)),
-      sorted.map((e) => e.contentHash),
+      batch,
       via,
     ]);
     const insertedKeys = new Set(rows.map((r) => `${r.source}\u0000${r.id}`));
