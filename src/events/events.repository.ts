@@ -37,12 +37,6 @@ const MARK_CHANGED = preparedSql(
         WHERE r.tenant_id = EXCLUDED.tenant_id
        RETURNING r.resource_type, r.subject`,
 );
-const EVENTS_OF_MANY = preparedSql(
-  'rating_events_of_many',
-  `SELECT e.resource_type, e.subject, e.source, e.id, e.type, e.time, e.sequence::text AS sequence, e.data
-         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
-         JOIN events e ON e.resource_type = u.rt AND e.subject = u.sub`,
-);
 
 /** A (source, id) stored before with other content. */
 export interface ContentConflict {
@@ -180,9 +174,10 @@ export class EventsRepository {
   async eventsOfMany(em: EntityManager, keys: ResourceKey[]): Promise<Map<string, RatingEvent[]>> {
     const out = new Map<string, RatingEvent[]>();
     if (keys.length === 0) return out;
-    const rows = await queryPrepared<EventRow & { resource_type: ResourceType; subject: string }>(
-      em,
-      EVENTS_OF_MANY,
+    const rows: (EventRow & { resource_type: ResourceType; subject: string })[] = await em.query(
+      `SELECT e.resource_type, e.subject, e.source, e.id, e.type, e.time, e.sequence::text AS sequence, e.data
+         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
+         JOIN events e ON e.resource_type = u.rt AND e.subject = u.sub`,
       [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
     );
     for (const r of rows) {

@@ -16,19 +16,6 @@ interface StateRow {
   dirty_from: Date | null;
 }
 
-const RESOURCE_STATES = preparedSql(
-  'rating_resource_states',
-  `SELECT r.resource_type, r.subject, r.tenant_id, r.change_seq::text, r.rated_seq::text, r.dirty_from
-         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
-         JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub`,
-);
-
-const DELETE_INTERVALS = preparedSql(
-  'rating_delete_intervals',
-  `DELETE FROM rated_intervals t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
-        WHERE t.resource_type = u.rt AND t.subject = u.sub`,
-);
-
 const INSERT_INTERVALS = preparedSql(
   'rating_insert_intervals',
   `INSERT INTO rated_intervals (resource_type, subject, tenant_id, from_at, to_at, template, state,
@@ -37,29 +24,6 @@ const INSERT_INTERVALS = preparedSql(
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
                               $6::text[], $7::text[], $8::int[], $9::numeric[], $10::uuid[], $11::text[],
                               $12::numeric[], $13::numeric[], $14::numeric[], $15::text[], $16::text[])`,
-);
-
-const DELETE_ISSUES = preparedSql(
-  'rating_delete_issues',
-  `DELETE FROM rating_issues t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
-        WHERE t.resource_type = u.rt AND t.subject = u.sub
-          AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[]) AS n(rt, sub, f, r)
-                           WHERE n.rt = t.resource_type AND n.sub = t.subject AND n.f = t.from_at AND n.r = t.reason)`,
-);
-
-const MARK_RATED = preparedSql(
-  'rating_mark_rated',
-  `UPDATE resources r
-          SET rated_seq = GREATEST(r.rated_seq, u.seq),
-              rated_at = now(),
-              dirty_since = CASE WHEN r.change_seq <= u.seq THEN NULL ELSE r.dirty_since END,
-              dirty_from = CASE WHEN r.change_seq <= u.seq THEN NULL ELSE r.dirty_from END
-         FROM (SELECT u.rt, u.sub, u.seq
-                 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(rt, sub, seq)
-                 JOIN resources l ON l.resource_type = u.rt AND l.subject = u.sub
-                ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
-                  FOR NO KEY UPDATE OF l) AS u
-        WHERE r.resource_type = u.rt AND r.subject = u.sub`,
 );
 
 /** A resource's new rating, and the `change_seq` it reflects. */
@@ -86,10 +50,12 @@ export class RatingRepository {
     em: EntityManager,
     keys: ResourceKey[],
   ): Promise<Map<string, ResourceState & { key: ResourceKey }>> {
-    const rows = await queryPrepared<StateRow>(em, RESOURCE_STATES, [
-      keys.map((k) => k.resourceType),
-      keys.map((k) => k.subject),
-    ]);
+    const rows: StateRow[] = await em.query(
+      `SELECT r.resource_type, r.subject, r.tenant_id, r.change_seq::text, r.rated_seq::text, r.dirty_from
+         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
+         JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub`,
+      [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
+    );
     return new Map(
       rows.map((r) => [
         resourceKeyString({ resourceType: r.resource_type, subject: r.subject }),
@@ -146,7 +112,11 @@ export class RatingRepository {
     if (ratings.length === 0) return;
     const types = ratings.map((r) => r.key.resourceType);
     const subjects = ratings.map((r) => r.key.subject);
-    await queryPrepared<never>(em, DELETE_INTERVALS, [types, subjects]);
+    await em.query(
+      `DELETE FROM rated_intervals t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
+        WHERE t.resource_type = u.rt AND t.subject = u.sub`,
+      [types, subjects],
+    );
     const segs = ratings.flatMap((r) => r.result.segments.map((x) => ({ r, x })));
     if (segs.length > 0) {
       await queryPrepared<never>(em, INSERT_INTERVALS, [
@@ -177,14 +147,20 @@ export class RatingRepository {
         const k = `${resourceKeyString(r.key)}\u0000${x.from}\u0000${x.reason}`;
         return !seen.has(k) && seen.add(k);
       });
-    await queryPrepared<never>(em, DELETE_ISSUES, [
-      types,
-      subjects,
-      issues.map(({ r }) => r.key.resourceType),
-      issues.map(({ r }) => r.key.subject),
-      issues.map(({ x }) => iso(x.from)),
-      issues.map(({ x }) => x.reason),
-    ]);
+    await em.query(
+      `DELETE FROM rating_issues t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
+        WHERE t.resource_type = u.rt AND t.subject = u.sub
+          AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[]) AS n(rt, sub, f, r)
+                           WHERE n.rt = t.resource_type AND n.sub = t.subject AND n.f = t.from_at AND n.r = t.reason)`,
+      [
+        types,
+        subjects,
+        issues.map(({ r }) => r.key.resourceType),
+        issues.map(({ r }) => r.key.subject),
+        issues.map(({ x }) => iso(x.from)),
+        issues.map(({ x }) => x.reason),
+      ],
+    );
     if (issues.length > 0) {
       await em.query(
         `INSERT INTO rating_issues (resource_type, subject, tenant_id, from_at, to_at, reason, message, event_ids, blocking)
@@ -216,11 +192,24 @@ export class RatingRepository {
    */
   async markRated(em: EntityManager, ratings: NewRating[]): Promise<void> {
     if (ratings.length === 0) return;
-    await queryPrepared<never>(em, MARK_RATED, [
-      ratings.map((r) => r.key.resourceType),
-      ratings.map((r) => r.key.subject),
-      ratings.map((r) => r.ratedSeq),
-    ]);
+    await em.query(
+      `UPDATE resources r
+          SET rated_seq = GREATEST(r.rated_seq, u.seq),
+              rated_at = now(),
+              dirty_since = CASE WHEN r.change_seq <= u.seq THEN NULL ELSE r.dirty_since END,
+              dirty_from = CASE WHEN r.change_seq <= u.seq THEN NULL ELSE r.dirty_from END
+         FROM (SELECT u.rt, u.sub, u.seq
+                 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(rt, sub, seq)
+                 JOIN resources l ON l.resource_type = u.rt AND l.subject = u.sub
+                ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
+                  FOR NO KEY UPDATE OF l) AS u
+        WHERE r.resource_type = u.rt AND r.subject = u.sub`,
+      [
+        ratings.map((r) => r.key.resourceType),
+        ratings.map((r) => r.key.subject),
+        ratings.map((r) => r.ratedSeq),
+      ],
+    );
   }
 
   /** Resources whose stored rating is behind, marked at least `olderThanMs` ago; keyset-paged by key. */
