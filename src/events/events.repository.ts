@@ -2,41 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Decimal } from '../rating/core/decimal';
 import type { RatingEvent, ResourceType } from '../rating/core/types';
-import { preparedSql, queryPrepared } from '../database/prepared';
 import { distinctResourceKeys, type ResourceKey } from './resource-key';
 import type { IncomingEvent } from './validation';
-
-/**
- * The batch arrives as one JSON array of objects (`json_to_recordset`): one
- * `JSON.stringify` in the service instead of eleven array literals, whose
- * element-by-element escaping (of the two JSON texts above all) cost more
- * CPU than the rest of the statement's encoding.
- */
-const INSERT_EVENTS = preparedSql(
-  'ingest_insert_events_json',
-  `INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, sequence, data, raw, content_hash, via)
-   SELECT s, i, rt, sub, ten, ty, t, seq, d, r, h, $2
-     FROM ROWS FROM (json_to_recordset($1::json) AS (s text, i text, rt text, sub text, ten text, ty text,
-                                                     t timestamptz, seq numeric, d jsonb, r jsonb, h text))
-          WITH ORDINALITY AS u(s, i, rt, sub, ten, ty, t, seq, d, r, h, n)
-    ORDER BY n
-   ON CONFLICT (source, id) DO NOTHING
-   RETURNING source, id`,
-);
-const MARK_CHANGED = preparedSql(
-  'ingest_mark_changed',
-  `INSERT INTO resources AS r (resource_type, subject, tenant_id, deleted_at, dirty_from)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
-              AS u(rt, sub, ten, del, earliest)
-        ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
-       ON CONFLICT (resource_type, subject) DO UPDATE
-          SET change_seq = r.change_seq + 1,
-              dirty_since = COALESCE(r.dirty_since, now()),
-              dirty_from = LEAST(r.dirty_from, EXCLUDED.dirty_from),
-              deleted_at = LEAST(r.deleted_at, EXCLUDED.deleted_at)
-        WHERE r.tenant_id = EXCLUDED.tenant_id
-       RETURNING r.resource_type, r.subject`,
-);
 
 /** A (source, id) stored before with other content. */
 export interface ContentConflict {
@@ -73,25 +40,37 @@ export class EventsRepository {
     const sorted = [...events].sort((a, b) =>
       a.source === b.source ? cmp(a.id, b.id) : cmp(a.source, b.source),
     );
-    const batch = JSON.stringify(
-      sorted.map((e) => ({
-        s: e.source,
-        i: e.id,
-        rt: e.resourceType,
-        sub: e.subject,
-        ten: e.tenantId,
-        ty: e.type,
-        t: new Date(e.time).toISOString(),
-        seq: e.sequence,
-        d: e.data,
-        r: e.raw,
-        h: e.contentHash,
-      })),
+    // The batch as one JSON array of objects, unpacked by json_to_recordset:
+    // one JSON.stringify instead of eleven array literals, which pg escapes
+    // element by element (the two JSON texts character by character).
+    const rows: { source: string; id: string }[] = await em.query(
+      `INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, sequence, data, raw, content_hash, via)
+       SELECT s, i, rt, sub, ten, ty, t, seq, d, r, h, $2
+         FROM ROWS FROM (json_to_recordset($1::json) AS (s text, i text, rt text, sub text, ten text, ty text,
+                                                         t timestamptz, seq numeric, d jsonb, r jsonb, h text))
+              WITH ORDINALITY AS u(s, i, rt, sub, ten, ty, t, seq, d, r, h, n)
+        ORDER BY n
+       ON CONFLICT (source, id) DO NOTHING
+       RETURNING source, id`,
+      [
+        JSON.stringify(
+          sorted.map((e) => ({
+            s: e.source,
+            i: e.id,
+            rt: e.resourceType,
+            sub: e.subject,
+            ten: e.tenantId,
+            ty: e.type,
+            t: new Date(e.time).toISOString(),
+            seq: e.sequence,
+            d: e.data,
+            r: e.raw,
+            h: e.contentHash,
+          })),
+        ),
+        via,
+      ],
     );
-    const rows = await queryPrepared<{ source: string; id: string }>(em, INSERT_EVENTS, [
-      batch,
-      via,
-    ]);
     const insertedKeys = new Set(rows.map((r) => `${r.source}\u0000${r.id}`));
     const inserted = sorted.filter((e) => insertedKeys.has(`${e.source}\u0000${e.id}`));
     const existing = sorted.filter((e) => !insertedKeys.has(`${e.source}\u0000${e.id}`));
@@ -143,9 +122,18 @@ export class EventsRepository {
       }),
       ks.map((k) => new Date(earliest.get(k)!).toISOString()),
     ];
-    const marked = await queryPrepared<{ resource_type: string; subject: string }>(
-      em,
-      MARK_CHANGED,
+    const marked: { resource_type: string; subject: string }[] = await em.query(
+      `INSERT INTO resources AS r (resource_type, subject, tenant_id, deleted_at, dirty_from)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+              AS u(rt, sub, ten, del, earliest)
+        ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
+       ON CONFLICT (resource_type, subject) DO UPDATE
+          SET change_seq = r.change_seq + 1,
+              dirty_since = COALESCE(r.dirty_since, now()),
+              dirty_from = LEAST(r.dirty_from, EXCLUDED.dirty_from),
+              deleted_at = LEAST(r.deleted_at, EXCLUDED.deleted_at)
+        WHERE r.tenant_id = EXCLUDED.tenant_id
+       RETURNING r.resource_type, r.subject`,
       params,
     );
     if (marked.length === keys.length) return [];

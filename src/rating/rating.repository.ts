@@ -1,30 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { preparedSql, queryPrepared } from '../database/prepared';
 import { resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { toCorePriceBook } from '../price-books/price-book.mapper';
 import { PriceBookVersionEntity } from '../price-books/price-book-version.entity';
 import type { PriceBook, RatingResult, ResourceType } from '../rating/core/types';
 import { RATED_INTERVAL_COLUMNS, type RatedIntervalRow } from './rated-interval.mapper';
-
-interface StateRow {
-  resource_type: ResourceType;
-  subject: string;
-  tenant_id: string;
-  change_seq: string;
-  rated_seq: string;
-  dirty_from: Date | null;
-}
-
-const INSERT_INTERVALS = preparedSql(
-  'rating_insert_intervals',
-  `INSERT INTO rated_intervals (resource_type, subject, tenant_id, from_at, to_at, template, state,
-                                      real_server_count, size_gb, price_book_id, currency, weight,
-                                      price_per_hour, hourly_rate, opened_by, closed_by)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-                              $6::text[], $7::text[], $8::int[], $9::numeric[], $10::uuid[], $11::text[],
-                              $12::numeric[], $13::numeric[], $14::numeric[], $15::text[], $16::text[])`,
-);
 
 /** A resource's new rating, and the `change_seq` it reflects. */
 export interface NewRating {
@@ -50,7 +30,14 @@ export class RatingRepository {
     em: EntityManager,
     keys: ResourceKey[],
   ): Promise<Map<string, ResourceState & { key: ResourceKey }>> {
-    const rows: StateRow[] = await em.query(
+    const rows: {
+      resource_type: ResourceType;
+      subject: string;
+      tenant_id: string;
+      change_seq: string;
+      rated_seq: string;
+      dirty_from: Date | null;
+    }[] = await em.query(
       `SELECT r.resource_type, r.subject, r.tenant_id, r.change_seq::text, r.rated_seq::text, r.dirty_from
          FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
          JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub`,
@@ -119,24 +106,32 @@ export class RatingRepository {
     );
     const segs = ratings.flatMap((r) => r.result.segments.map((x) => ({ r, x })));
     if (segs.length > 0) {
-      await queryPrepared<never>(em, INSERT_INTERVALS, [
-        segs.map(({ r }) => r.key.resourceType),
-        segs.map(({ r }) => r.key.subject),
-        segs.map(({ r }) => r.tenantId),
-        segs.map(({ x }) => iso(x.from)),
-        segs.map(({ x }) => (x.to === null ? null : iso(x.to))),
-        segs.map(({ x }) => x.attributes.template ?? null),
-        segs.map(({ x }) => x.attributes.state ?? null),
-        segs.map(({ x }) => x.attributes.realServerCount ?? null),
-        segs.map(({ x }) => x.attributes.sizeGb?.toString() ?? null),
-        segs.map(({ x }) => x.priceBookId),
-        segs.map(({ x }) => x.currency),
-        segs.map(({ x }) => x.weight.toString()),
-        segs.map(({ x }) => x.pricePerHour.toString()),
-        segs.map(({ x }) => x.hourlyRate.toString()),
-        segs.map(({ x }) => x.openedBy),
-        segs.map(({ x }) => x.closedBy),
-      ]);
+      await em.query(
+        `INSERT INTO rated_intervals (resource_type, subject, tenant_id, from_at, to_at, template, state,
+                                      real_server_count, size_gb, price_book_id, currency, weight,
+                                      price_per_hour, hourly_rate, opened_by, closed_by)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+                              $6::text[], $7::text[], $8::int[], $9::numeric[], $10::uuid[], $11::text[],
+                              $12::numeric[], $13::numeric[], $14::numeric[], $15::text[], $16::text[])`,
+        [
+          segs.map(({ r }) => r.key.resourceType),
+          segs.map(({ r }) => r.key.subject),
+          segs.map(({ r }) => r.tenantId),
+          segs.map(({ x }) => iso(x.from)),
+          segs.map(({ x }) => (x.to === null ? null : iso(x.to))),
+          segs.map(({ x }) => x.attributes.template ?? null),
+          segs.map(({ x }) => x.attributes.state ?? null),
+          segs.map(({ x }) => x.attributes.realServerCount ?? null),
+          segs.map(({ x }) => x.attributes.sizeGb?.toString() ?? null),
+          segs.map(({ x }) => x.priceBookId),
+          segs.map(({ x }) => x.currency),
+          segs.map(({ x }) => x.weight.toString()),
+          segs.map(({ x }) => x.pricePerHour.toString()),
+          segs.map(({ x }) => x.hourlyRate.toString()),
+          segs.map(({ x }) => x.openedBy),
+          segs.map(({ x }) => x.closedBy),
+        ],
+      );
     }
     // Issues still present keep their row (and `detected_at`: when the problem
     // was first seen); those gone are deleted; new ones are inserted.

@@ -7,7 +7,6 @@ import { inTransaction } from '../database/transaction';
 import { EventsRepository } from '../events/events.repository';
 import { distinctResourceKeys, resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { AdvisoryLock } from '../database/locks';
-import { preparedSql, queryPrepared } from '../database/prepared';
 import { exactForEndedPeriod, periodRange, rateResource } from './core';
 import type { RatedSegment } from './core/types';
 import { segmentFromRow } from './rated-interval.mapper';
@@ -16,16 +15,6 @@ import { RatingRepository, type NewRating, type ResourceState } from './rating.r
 
 /** Lock class of the per-resource advisory locks (the second key is a hash of the resource). */
 const RATING_LOCK_CLASS = 4_711_020;
-
-const LOCK_PRICING_SHARED = preparedSql(
-  'rating_lock_pricing_shared',
-  'SELECT pg_advisory_xact_lock_shared($1)',
-);
-const LOCK_RESOURCES = preparedSql(
-  'rating_lock_resources',
-  `SELECT count(pg_advisory_xact_lock($1, h)), clock_timestamp() AS locked_at
-     FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY h) AS l`,
-);
 
 export type RateOutcome = 'rated' | 'clean' | 'unknown';
 
@@ -86,11 +75,11 @@ export class RatingService {
       async (em) => {
         // Shared: ratings run side by side, but never while a period is being
         // finalized or a price book created (they take it exclusively).
-        await queryPrepared(em, LOCK_PRICING_SHARED, [AdvisoryLock.PRICING]);
+        await em.query('SELECT pg_advisory_xact_lock_shared($1)', [AdvisoryLock.PRICING]);
         // Sorted by lock key (two resources may share a hash), taken one by one.
-        const [{ locked_at: lockedAt }] = await queryPrepared<{ locked_at: Date }>(
-          em,
-          LOCK_RESOURCES,
+        const [{ locked_at: lockedAt }]: { locked_at: Date }[] = await em.query(
+          `SELECT count(pg_advisory_xact_lock($1, h)), clock_timestamp() AS locked_at
+             FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY h) AS l`,
           [RATING_LOCK_CLASS, keys.map(resourceKeyString)],
         );
         const states = await this.repo.resourceStates(em, keys);
