@@ -10,6 +10,7 @@ import { authenticate } from './auth/auth.guard';
 import { sendProblem, toProblem } from './common/problem/problem.filter';
 import type { AppConfig } from './config/env.schema';
 import { setupOpenApi } from './openapi/openapi';
+import { serveCachedStatementsFirst } from './statements/statement-fast-path';
 
 /** 1 MiB: CONTRACT §1's request limit, enforced while reading the body. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -47,6 +48,7 @@ export async function createApp(
     fastify.getDefaultJsonParser('error', 'error'),
   );
   authenticateIngestFirst(app);
+  serveCachedStatementsFirst(app);
   // GET /docs (UI) and GET /docs-json (OpenAPI 3), unauthenticated, for every ROLE.
   setupOpenApi(app);
   await app.init();

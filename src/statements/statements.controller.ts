@@ -8,22 +8,15 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { assertTenantAccess, CurrentPrincipal, RequireScopes, type Principal } from '../auth';
 import { problem, ProblemCode } from '../common/problem/problem';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { ApiProblems, type ProblemDoc } from '../openapi/problem-responses';
 import { PERIOD_PATTERN, ref, TENANT_ID_PATTERN } from '../openapi/schemas';
 import { STATEMENT_EXAMPLE } from './dto/statement.openapi';
-import { isPeriod } from '../rating/core';
-import { acceptsGzip, ifNoneMatchHits } from './http-negotiation';
+import { periodParam, replyCached, tenantParam } from './cached-answer';
 import type { StatementSummaryView } from './statement.model';
 import { StatementsService } from './statements.service';
-
-const tenantParam = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1–128 chars of [A-Za-z0-9._-]');
-const periodParam = z.string().refine(isPeriod, 'must be a period YYYY-MM');
 
 const READERS =
   'Scope `admin`, or scope `tenant` for that tenant only: another tenant answers 404 and never its data.';
@@ -185,23 +178,6 @@ export class StatementsController {
       await reply.send(await this.statements.statement(tenantId, period));
       return;
     }
-    const gzip = acceptsGzip(req.headers['accept-encoding']);
-    const headers = { vary: 'accept-encoding', 'cache-control': 'private, no-cache' };
-    if (ifNoneMatchHits(req.headers['if-none-match'], [tag.etag, tag.gzipEtag])) {
-      await reply
-        .code(304)
-        .headers({ ...headers, etag: gzip ? tag.gzipEtag : tag.etag })
-        .send();
-      return;
-    }
-    const r = await this.statements.rendered(tag);
-    await reply
-      .headers({
-        ...headers,
-        'content-type': 'application/json; charset=utf-8',
-        etag: gzip ? r.gzipEtag : r.etag,
-        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
-      })
-      .send(gzip ? r.gzip : r.body);
+    await replyCached(this.statements, tag, req, reply);
   }
 }

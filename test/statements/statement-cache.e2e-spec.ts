@@ -219,6 +219,28 @@ describe('statement answer cache', () => {
     expect(june.headers.etag).not.toBe(etag);
   });
 
+  it('counts each cached answer once in the latency histogram (served before the Nest pipeline)', async () => {
+    const count = async (status: string) => {
+      const text = (await get(t, '/metrics')).body.toString('utf8');
+      const line = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('http_request_duration_seconds_count{') &&
+            l.includes('route="/v1/tenants/:tenantId/statements/:period"') &&
+            l.includes(`status="${status}"`),
+        );
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const first = await get(t, path('t-1', PERIOD));
+    const [ok, notModified] = [await count('200'), await count('304')];
+    await get(t, path('t-1', PERIOD));
+    await get(t, path('t-1', PERIOD), { ...admin, 'if-none-match': first.headers.etag! });
+    await get(t, path('t-1', PERIOD), { ...admin, 'if-none-match': first.headers.etag! });
+    expect(await count('200')).toBe(ok + 1);
+    expect(await count('304')).toBe(notModified + 2);
+  });
+
   it('serves the stored answer until the tenant version moves, then rebuilds it with the new data', async () => {
     const before = await get(t, path('t-1', PERIOD));
     // A rated interval written behind the service's back (no bump, no rated_seq
