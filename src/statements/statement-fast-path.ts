@@ -23,6 +23,9 @@ const ROUTE = '/v1/tenants/:tenantId/statements/:period';
  * an error — falls through to the controller, which answers it as before.
  * Request logs (pino-http runs earlier, at onRequest) and the latency
  * histogram still see every request. Roles without the HTTP API skip this.
+ *
+ * Keep it in step with `StatementsController.one`: a check added there must
+ * be added here too, or make this hook fall through for that case.
  */
 export function serveCachedStatementsFirst(app: NestFastifyApplication): void {
   let statements: StatementsService;

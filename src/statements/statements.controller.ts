@@ -170,6 +170,8 @@ export class StatementsController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
+    // Ended periods are usually answered before this runs, by the fast path
+    // (statement-fast-path.ts) with these same checks: change both together.
     // Access first: nothing below (cache included) runs for another tenant's key.
     assertTenantAccess(principal, tenantId);
     const tag = await this.statements.tag(tenantId, period);
