@@ -36,7 +36,7 @@ import {
   report,
   startService,
 } from './lib/harness';
-import { cpuSecondsOf } from './lib/procstat';
+import { backendCpuSeconds, cpuSecondsOf, machineCpu } from './lib/procstat';
 import {
   benchPrefix,
   dropRedisPrefix,
@@ -232,6 +232,8 @@ export async function run(): Promise<void> {
         service.resetPeak();
         const cpuBefore = cpuSecondsOf(service.child.pid!);
         const clientBefore = process.cpuUsage();
+        const pgBefore = await backendCpuSeconds(db.pool);
+        const machineBefore = machineCpu();
         const target = new URL(url);
         const headers: Record<string, string> = {
           ...auth,
@@ -275,6 +277,8 @@ export async function run(): Promise<void> {
         };
         await Promise.all(Array.from({ length: readers }, reader));
         const seconds = (performance.now() - started) / 1000;
+        const machine = machineCpu();
+        const pgCpu = (await backendCpuSeconds(db.pool)) - pgBefore;
         for (const [detail, n] of failures) console.log(`\n${label}: ${n} × ${detail}`);
         return {
           requests: latencies.length,
@@ -282,6 +286,8 @@ export async function run(): Promise<void> {
           seconds,
           cpu: cpuSecondsOf(service.child.pid!) - cpuBefore,
           clientCpu: cpuSeconds(process.cpuUsage(clientBefore)),
+          pgCpu,
+          machineBusy: machine.busy - machineBefore.busy,
           peakRss: service.peakRss(),
           latencies,
         };
@@ -300,6 +306,8 @@ export async function run(): Promise<void> {
         [`${prefix}max (ms)`]: percentile(m.latencies, 100),
         [`${prefix}service CPU seconds`]: m.cpu,
         [`${prefix}load generator CPU seconds`]: m.clientCpu,
+        [`${prefix}PostgreSQL CPU seconds`]: m.pgCpu,
+        [`${prefix}machine busy CPU seconds`]: m.machineBusy,
         [`${prefix}service peak RSS (MB)`]: m.peakRss / 2 ** 20,
       });
       const gz = await measure('gzip');
