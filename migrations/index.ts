@@ -6,6 +6,7 @@ import { Invoices1763780400000 } from './1763780400000-invoices';
 import { TenantStatementVersions1763784000000 } from './1763784000000-tenant-statement-versions';
 import { WritePathsWithoutFkLocks1763787600000 } from './1763787600000-write-paths-without-fk-locks';
 import { ResourcesHotUpdates1763791200000 } from './1763791200000-resources-hot-updates';
+import { StatementVersionsMovedByRating1763798400000 } from './1763798400000-statement-versions-moved-by-rating';
 
 export const migrations = [
   PriceBooks1763769600000,
@@ -15,4 +16,5 @@ export const migrations = [
   TenantStatementVersions1763784000000,
   WritePathsWithoutFkLocks1763787600000,
   ResourcesHotUpdates1763791200000,
+  StatementVersionsMovedByRating1763798400000,
 ];

@@ -39,7 +39,8 @@ export interface RateManyResult {
  *    with a fixed number of statements;
  * 5. record `rated_seq` last — so the `resources` rows ingest also writes
  *    are held only until the commit. Raising it is also what tells cached
- *    statements of the tenant that they are stale (StatementVersions).
+ *    statements of the tenant that they are stale: a trigger moves the
+ *    tenant's statement version (StatementVersions).
  *
  * A crash anywhere rolls the whole transaction back and leaves the resources
  * marked; running it twice leaves the same rows.
@@ -112,7 +113,7 @@ export class RatingService {
         }));
         await this.recordRestatements(em, ratings, states);
         await this.repo.replaceRatings(em, ratings);
-        // Last: also what moves cached statements' tokens (Σ rated_seq).
+        // Last: also what moves cached statements' tokens (by trigger).
         await this.repo.markRated(em, ratings);
         if (this.audit) {
           await em.query(

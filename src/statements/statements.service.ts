@@ -23,11 +23,13 @@ import { StatementsRepository, type InvoiceRow } from './statements.repository';
 const gzipAsync = promisify(gzip);
 
 /**
- * Token queries run at once, at most (each is one cheap query): with one, a
- * request waited for the query in flight and then its own; with a few, 50
- * concurrent revalidating readers got about 30 % more `304`s per second.
+ * Token queries run at once, at most. While a token was Σ `rated_seq` over
+ * the tenant's resources (~2 ms of PostgreSQL CPU for 10,000), three in
+ * flight served 50 revalidating readers about 30 % more `304`s than one.
+ * Now that it is a ≤ 64-row read, one in flight does better: statement p99
+ * 27 ms vs 33–35 ms, and half the PostgreSQL CPU (BENCHMARKS.md).
  */
-const TOKEN_LOADS_IN_FLIGHT = 3;
+const TOKEN_LOADS_IN_FLIGHT = 1;
 
 /**
  * Part of every ETag: change it whenever the JSON of an unchanged statement
@@ -92,7 +94,7 @@ function etagsOf(
 export class StatementsService {
   private readonly cache: ByteLru<RenderedStatement> | null;
   private readonly inFlight = new Map<string, Promise<RenderedStatement>>();
-  /** Concurrent requests share token queries (up to TOKEN_LOADS_IN_FLIGHT at once), each answered by one sent after it arrived. */
+  /** Concurrent requests share token queries (TOKEN_LOADS_IN_FLIGHT at once), each answered by one sent after it arrived. */
   private readonly tokens = new FreshBatcher(
     (keys: { tenantId: string; period: string }[]) =>
       this.versions.tokens(this.dataSource.manager, keys),
