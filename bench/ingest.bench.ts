@@ -244,7 +244,11 @@ export async function run(): Promise<void> {
     // 1/20 of its age (at most 2 s), so a backlog does not turn the poller
     // into load (the delay figures keep a resolution of max(100 ms, 5 %)).
     let postedAt: number | null = null;
-    void posting.then((t) => (postedAt = t));
+    let machineAtPosted: ReturnType<typeof machineCpu> | null = null;
+    void posting.then((t) => {
+      postedAt = t;
+      machineAtPosted = machineCpu();
+    });
     let dirty = -1;
     let ratedAt: number | null = null;
     let nextVisibilityCheck = 0;
@@ -307,6 +311,8 @@ export async function run(): Promise<void> {
     const lastAck = Math.max(...batches.map((b) => b.ackAt!));
     const cpu = services.map((s, i) => cpuSecondsOf(s.child.pid!) - cpuBefore[i]);
     const machineAfter = machineCpu();
+    // set in a callback, so not narrowed
+    const drainStart = machineAtPosted as ReturnType<typeof machineCpu> | null;
     const pgCpu = await backendCpuSeconds(db.pool);
     if (accepted + duplicates !== workload.events.length || duplicates !== 0)
       throw new Error(
@@ -362,6 +368,9 @@ export async function run(): Promise<void> {
       ),
       'PostgreSQL CPU s (service backends)': pgCpu,
       'machine CPU busy (% of 2 cores)': (100 * (machineAfter.busy - machineBefore.busy)) / wall,
+      'machine CPU busy in the drain (% of 2 cores)': drainStart
+        ? (100 * (machineAfter.busy - drainStart.busy)) / (machineAfter.total - drainStart.total)
+        : NaN,
       'of which hypervisor steal (% of 2 cores)':
         (100 * (machineAfter.steal - machineBefore.steal)) / wall,
     });
