@@ -2,7 +2,7 @@
  * Statement reads: `GET /v1/tenants/{id}/statements/{period}` for a tenant
  * with BENCH_STATEMENT_RESOURCES (default 10,000) VMs in the previous month,
  * under BENCH_READERS (default 50) concurrent readers for BENCH_READ_SECONDS
- * (default 10) or at most BENCH_READ_MAX requests (default 20,000), admin key.
+ * (default 10) or at most BENCH_READ_MAX requests (default 100,000), admin key.
  * Three measured phases: `accept-encoding: gzip` (as a browser sends it),
  * `identity` (the JSON as is), then revalidation (`If-None-Match` with the
  * gzip answer's ETag, as a browser holding it does: 304, no body).
@@ -58,7 +58,7 @@ export async function run(): Promise<void> {
   const perResource = envInt('BENCH_STATEMENT_INTERVALS', 3);
   const readers = envInt('BENCH_READERS', 50);
   const readMs = envInt('BENCH_READ_SECONDS', 10) * 1000;
-  const readMax = envInt('BENCH_READ_MAX', 20_000);
+  const readMax = envInt('BENCH_READ_MAX', 100_000);
   const month = previousMonth();
   const db = await freshDatabase();
   const prefix = benchPrefix();
