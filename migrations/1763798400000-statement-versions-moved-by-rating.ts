@@ -24,6 +24,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * statement-level, with transition tables: one sorted insert per statement;
  * statements that change no `rated_seq` (ingest's marks) insert nothing
  * (about 0.4 ms per 500-row ingest statement to capture the rows, measured).
+ * The largest statement it sees is a new global price book marking every
+ * resource for re-rating (`markRepriced`): two transition tables of all
+ * resources and one hash join, once per book — spilled to disk past
+ * `work_mem` on a large fleet, but never more than that statement's own
+ * rows.
  */
 export class StatementVersionsMovedByRating1763798400000 implements MigrationInterface {
   name = 'StatementVersionsMovedByRating1763798400000';
