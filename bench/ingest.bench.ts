@@ -21,6 +21,8 @@
  * to end rate as a ratio of the COPY rate — the headline.
  *
  * Env: BENCH_EVENTS, BENCH_BATCH (500), BENCH_IN_FLIGHT (8), BENCH_SPLIT=1,
+ * BENCH_RATE (events/s offered, batches sent on that schedule; 0, the
+ * default: each poster sends its next batch as soon as its last is answered),
  * BENCH_COPY_STREAMS (1), BENCH_TIMEOUT_S (900), BENCH_CPU_PROF=<dir>
  * (runs the service with --cpu-prof, profiles written there on exit).
  */
@@ -125,6 +127,7 @@ export async function run(): Promise<void> {
   const total = envInt('BENCH_EVENTS', 100_000);
   const batchSize = envInt('BENCH_BATCH', 500);
   const inFlight = envInt('BENCH_IN_FLIGHT', 8);
+  const offeredRate = envInt('BENCH_RATE', 0);
   const copyStreams = envInt('BENCH_COPY_STREAMS', 1);
   const timeoutMs = envInt('BENCH_TIMEOUT_S', 900) * 1000;
   const split = process.env.BENCH_SPLIT === '1';
@@ -194,7 +197,8 @@ export async function run(): Promise<void> {
     const cpuBefore = services.map((s) => cpuSecondsOf(s.child.pid!));
     const machineBefore = machineCpu();
 
-    // Posters: `inFlight` loops, each sending the next batch when its last is answered.
+    // Posters: `inFlight` loops, each sending the next batch when its last is
+    // answered (with BENCH_RATE, not before that batch's time on the schedule).
     let next = 0;
     let accepted = 0;
     let duplicates = 0;
@@ -213,7 +217,12 @@ export async function run(): Promise<void> {
     };
     const poster = async () => {
       while (failure === null && next < batches.length && performance.now() < deadline) {
-        const b = batches[next++];
+        const index = next++;
+        const b = batches[index];
+        if (offeredRate > 0) {
+          const due = started + (index * batchSize * 1000) / offeredRate;
+          if (due > performance.now()) await sleep(due - performance.now());
+        }
         b.sentAt = performance.now();
         const res = await fetch(`${api.baseUrl}/v1/events`, {
           method: 'POST',
@@ -338,6 +347,7 @@ export async function run(): Promise<void> {
       tenants: 20,
       'batch size': batchSize,
       'requests in flight': inFlight,
+      'offered rate (events/s, 0 = as fast as answered)': offeredRate,
       service: split ? 'api + worker (2 processes)' : 'ROLE=all (1 process)',
       'COPY limit (rows/s)': copy.rowsPerSecond,
       'COPY seconds': copy.seconds,
