@@ -253,10 +253,26 @@ export async function run(): Promise<void> {
     // 1/20 of its age (at most 2 s), so a backlog does not turn the poller
     // into load (the delay figures keep a resolution of max(100 ms, 5 %)).
     let postedAt: number | null = null;
-    let machineAtPosted: ReturnType<typeof machineCpu> | null = null;
+    /** CPU counters and the rating backlog when the last batch was answered: the drain's start. */
+    let atPosted: {
+      machine: ReturnType<typeof machineCpu>;
+      service: number;
+      pg: Promise<number>;
+      waiting: Promise<number>;
+    } | null = null;
     void posting.then((t) => {
       postedAt = t;
-      machineAtPosted = machineCpu();
+      atPosted = {
+        machine: machineCpu(),
+        service: services.reduce((sum, s) => sum + cpuSecondsOf(s.child.pid!), 0),
+        pg: backendCpuSeconds(db.pool).catch(() => NaN),
+        waiting: db.pool
+          .query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL',
+          )
+          .then((r) => r.rows[0].n)
+          .catch(() => NaN),
+      };
     });
     let dirty = -1;
     let ratedAt: number | null = null;
@@ -320,9 +336,18 @@ export async function run(): Promise<void> {
     const lastAck = Math.max(...batches.map((b) => b.ackAt!));
     const cpu = services.map((s, i) => cpuSecondsOf(s.child.pid!) - cpuBefore[i]);
     const machineAfter = machineCpu();
-    // set in a callback, so not narrowed
-    const drainStart = machineAtPosted as ReturnType<typeof machineCpu> | null;
+    const serviceCpuNow = services.reduce((sum, s) => sum + cpuSecondsOf(s.child.pid!), 0);
     const pgCpu = await backendCpuSeconds(db.pool);
+    // set in a callback, so not narrowed
+    const drain = atPosted as {
+      machine: ReturnType<typeof machineCpu>;
+      service: number;
+      pg: Promise<number>;
+      waiting: Promise<number>;
+    } | null;
+    const drainServiceCpu = drain ? serviceCpuNow - drain.service : NaN;
+    const drainPgCpu = drain ? pgCpu - (await drain.pg) : NaN;
+    const waitingAtLastAck = drain ? await drain.waiting : NaN;
     if (accepted + duplicates !== workload.events.length || duplicates !== 0)
       throw new Error(
         `accepted ${accepted}, duplicates ${duplicates} of ${workload.events.length}`,
@@ -378,9 +403,15 @@ export async function run(): Promise<void> {
       ),
       'PostgreSQL CPU s (service backends)': pgCpu,
       'machine CPU busy (% of 2 cores)': (100 * (machineAfter.busy - machineBefore.busy)) / wall,
-      'machine CPU busy in the drain (% of 2 cores)': drainStart
-        ? (100 * (machineAfter.busy - drainStart.busy)) / (machineAfter.total - drainStart.total)
+      'machine CPU busy in the drain (% of 2 cores)': drain
+        ? (100 * (machineAfter.busy - drain.machine.busy)) /
+          (machineAfter.total - drain.machine.total)
         : NaN,
+      'resources waiting for a rating at the last 202': waitingAtLastAck,
+      'drain: service CPU s': drainServiceCpu,
+      'drain: PostgreSQL CPU s': drainPgCpu,
+      'drain: service + PostgreSQL CPU µs per waiting resource':
+        ((drainServiceCpu + drainPgCpu) * 1e6) / waitingAtLastAck,
       'of which hypervisor steal (% of 2 cores)':
         (100 * (machineAfter.steal - machineBefore.steal)) / wall,
     });
