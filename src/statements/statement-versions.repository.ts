@@ -1,51 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-
-/**
- * What a cached statement was built from. Equal tokens mean the statement's
- * content is equal: every write that changes it moves one of these parts.
- */
-export interface StatementToken {
-  /**
-   * The tenant's statement version: Σ `version` over its
-   * `tenant_statement_versions` rows (one per shard), '0' when it has none.
-   * Only grows. Moved by every change of a resource's `rated_seq` (a
-   * trigger: every rating) and by finalization (`bump`).
-   */
-  version: string;
-  /** The latest finalized period (status, and where adjustments land), or null. */
-  latestFinalized: string | null;
-  /**
-   * How many price-book versions exist (they are immutable): an empty
-   * statement takes its currency from the book in force, which a new
-   * version may change without any rating of the tenant's resources.
-   */
-  books: string;
-  /** The tenant's invoice for the period, once issued: then the answer is frozen forever. */
-  invoiceId: string | null;
-}
-
-/** The token as one string: an invoice alone determines a frozen statement. */
-export function tokenString(t: StatementToken): string {
-  return t.invoiceId !== null
-    ? `i:${t.invoiceId}`
-    : `v:${t.version}:${t.latestFinalized ?? '-'}:${t.books}`;
-}
-
-/**
- * True when `a` is at least as new as `b` in every part (each part only
- * grows; an issued invoice is final), so an answer built from `a` may stand
- * in for one built from `b`.
- */
-export function tokenCovers(a: StatementToken, b: StatementToken): boolean {
-  if (b.invoiceId !== null) return a.invoiceId === b.invoiceId;
-  if (a.invoiceId !== null) return true;
-  return (
-    BigInt(a.version) >= BigInt(b.version) &&
-    (a.latestFinalized ?? '') >= (b.latestFinalized ?? '') &&
-    BigInt(a.books) >= BigInt(b.books)
-  );
-}
+import type { StatementToken } from './statement-token';
 
 /**
  * Per-tenant statement versions (`tenant_statement_versions`): the cache of
@@ -108,12 +63,14 @@ export class StatementVersions {
     keys: { tenantId: string; period: string }[],
   ): Promise<StatementToken[]> {
     const rows: {
+      server: string;
       version: string;
       latest_finalized: string | null;
       books: string;
       invoice_id: string | null;
     }[] = await em.query(
-      `SELECT (SELECT coalesce(sum(v.version), 0)::text FROM tenant_statement_versions v
+      `SELECT pg_postmaster_start_time()::text AS server,
+              (SELECT coalesce(sum(v.version), 0)::text FROM tenant_statement_versions v
                 WHERE v.tenant_id = k.tenant_id) AS version,
               (SELECT max(period) FROM finalized_periods) AS latest_finalized,
               (SELECT count(*)::text FROM price_book_versions) AS books,
@@ -124,6 +81,7 @@ export class StatementVersions {
       [keys.map((k) => k.tenantId), keys.map((k) => k.period)],
     );
     return rows.map((r) => ({
+      server: r.server,
       version: r.version,
       latestFinalized: r.latest_finalized,
       books: r.books,

@@ -12,12 +12,8 @@ import { ByteLru } from './byte-lru';
 import { FreshBatcher } from './fresh-batcher';
 import type { LineView, StatementSummaryView, StatementView } from './statement.model';
 import { lineViews, StatementBuilder } from './statement-builder.service';
-import {
-  StatementVersions,
-  tokenCovers,
-  tokenString,
-  type StatementToken,
-} from './statement-versions.repository';
+import { tokenCovers, tokenString, type StatementToken } from './statement-token';
+import { StatementVersions } from './statement-versions.repository';
 import { StatementsRepository, type InvoiceRow } from './statements.repository';
 
 const gzipAsync = promisify(gzip);

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { periodOf, periodRange } from '../../src/rating/core';
 import { StatementBuilder } from '../../src/statements/statement-builder.service';
 import { StatementVersions } from '../../src/statements/statement-versions.repository';
+import { StatementsService } from '../../src/statements/statements.service';
 import { cloudEvent } from '../factories/event.factory';
 import { priceBookBody } from '../factories/price-book.factory';
 import { ADMIN_KEY, startTestApp, type TestApp } from '../support/test-app';
@@ -304,6 +305,27 @@ describe('statement answer cache', () => {
     const r = await get(t, path('t-2', PERIOD));
     expect(lineIds(r)).toEqual(['usage:vm-2', 'usage:vm-2b']);
     expect(r.body.equals((await get(plain, path('t-2', PERIOD))).body)).toBe(true);
+  });
+
+  it('reads the server with the token, and rebuilds rather than serve an answer of another server', async () => {
+    const statements = t.app.get(StatementsService);
+    const tag = (await statements.tag('t-1', PERIOD))!;
+    const { rows } = await t.db.query<{ server: string }>(
+      'SELECT pg_postmaster_start_time()::text AS server',
+    );
+    expect(tag.token.server).toBe(rows[0].server);
+    await statements.rendered(tag); // cached
+    const build = jest.spyOn(t.app.get(StatementBuilder), 'build');
+    try {
+      await statements.rendered(tag);
+      expect(build).not.toHaveBeenCalled();
+      // The same numbers from another server, as after a failover to a standby
+      // that lost commits: not the same statement, so built again.
+      await statements.rendered({ ...tag, token: { ...tag.token, server: 'a promoted standby' } });
+      expect(build).toHaveBeenCalledTimes(1);
+    } finally {
+      build.mockRestore();
+    }
   });
 
   it('builds once for concurrent readers of a changed statement', async () => {
