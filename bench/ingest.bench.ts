@@ -123,11 +123,15 @@ interface Batch {
   visibleAt?: number;
 }
 
-export async function run(): Promise<void> {
+/**
+ * `rate`: events/s offered (BENCH_RATE when not given; 0 = as fast as
+ * answered). `name`: where the figures go in bench/results/latest.json.
+ */
+export async function run(options: { rate?: number; name?: string } = {}): Promise<void> {
   const total = envInt('BENCH_EVENTS', 100_000);
   const batchSize = envInt('BENCH_BATCH', 500);
   const inFlight = envInt('BENCH_IN_FLIGHT', 8);
-  const offeredRate = envInt('BENCH_RATE', 0);
+  const offeredRate = options.rate ?? envInt('BENCH_RATE', 0);
   const copyStreams = envInt('BENCH_COPY_STREAMS', 1);
   const timeoutMs = envInt('BENCH_TIMEOUT_S', 900) * 1000;
   const split = process.env.BENCH_SPLIT === '1';
@@ -366,7 +370,7 @@ export async function run(): Promise<void> {
     const e2eRate = accepted / e2eSeconds;
     const acceptRate = accepted / acceptSeconds;
     const wall = machineAfter.total - machineBefore.total;
-    report('ingest', {
+    report(options.name ?? 'ingest', {
       events: accepted,
       VMs: workload.vms.length,
       tenants: 20,
@@ -423,4 +427,4 @@ export async function run(): Promise<void> {
   }
 }
 
-runAsScript(module, run);
+runAsScript(module, () => run());

@@ -13,8 +13,12 @@ import { ROOT } from './lib/harness';
 import { run as ratingCore } from './rating-core.bench';
 import { run as statements } from './statements.bench';
 
+/** The goals' ingest rate: the delay goal is "while ingesting at that rate". */
+const GOAL_RATE = 15_000;
+
 const BENCHES: [string, () => Promise<void>][] = [
-  ['ingest', ingest],
+  ['ingest', () => ingest()],
+  ['ingest-paced', () => ingest({ rate: GOAL_RATE, name: 'ingest-paced' })],
   ['rating-core', ratingCore],
   ['statements', statements],
   ['export', exportRun],
@@ -26,7 +30,14 @@ type Results = Record<string, Record<string, number | string> | undefined>;
 const GOALS: [string, string, string, '>=' | '<', number][] = [
   ['end to end events/s', 'ingest', 'end to end (events/s)', '>=', 15_000],
   ['end to end / raw COPY', 'ingest', 'end to end / COPY (headline)', '>=', 0.25],
-  ['p99 202 → on statement (ms)', 'ingest', '202 → on statement p99 (ms)', '<', 2000],
+  [
+    'p99 202 → on statement, 15,000/s (ms)',
+    'ingest-paced',
+    '202 → on statement p99 (ms)',
+    '<',
+    2000,
+  ],
+  ['  (as fast as answered)', 'ingest', '202 → on statement p99 (ms)', '<', 2000],
   ['statement p99, 10,000 resources (ms)', 'statements', 'p99 (ms, every answer)', '<', 50],
   ['export rows/s', 'export', 'rows/s', '>=', 200_000],
   ['export service peak RSS (MB)', 'export', 'service peak RSS while streaming (MB)', '<', 300],
