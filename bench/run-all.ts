@@ -11,6 +11,7 @@ import { run as exportRun } from './export.bench';
 import { run as ingest } from './ingest.bench';
 import { ROOT } from './lib/harness';
 import { run as ratingCore } from './rating-core.bench';
+import { run as ratingDrain } from './rating-drain.bench';
 import { run as statements } from './statements.bench';
 
 /** The goals' ingest rate: the delay goal is "while ingesting at that rate". */
@@ -20,6 +21,7 @@ const BENCHES: [string, () => Promise<void>][] = [
   ['ingest', () => ingest()],
   ['ingest-paced', () => ingest({ rate: GOAL_RATE, name: 'ingest-paced' })],
   ['rating-core', ratingCore],
+  ['rating-drain', ratingDrain],
   ['statements', statements],
   ['export', exportRun],
 ];

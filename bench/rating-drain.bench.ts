@@ -1,0 +1,154 @@
+/**
+ * Rating a backlog, alone: what the ingest bench's drain costs, without
+ * ingest competing for the cores.
+ *
+ * 1. The ingest workload (BENCH_EVENTS, default 100,000: VMs with ~10
+ *    lifecycle events each, shuffled, 20 tenants) is posted to an api-only
+ *    service (ROLE=api): stored and marked, nothing rated. Rating jobs wait
+ *    in Redis.
+ * 2. A worker (ROLE=worker) starts. From its spawn until no resource waits
+ *    (polled every 50 ms): wall time, the worker's CPU, PostgreSQL's CPU (the
+ *    service's backends) and the machine's, per resource rated.
+ *
+ * Env: BENCH_EVENTS, BENCH_CPU_PROF=<dir> (profiles the worker).
+ * Prints "rating-drain: the worker starts" when the drain begins, for an
+ * outside profiler (`perf record`) to start on.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  ADMIN_KEY,
+  freshDatabase,
+  progress,
+  progressDone,
+  report,
+  type Service,
+  startService,
+} from './lib/harness';
+import { backendCpuSeconds, cpuSecondsOf, machineCpu } from './lib/procstat';
+import { benchPrefix, dropRedisPrefix, envInt, profileEnv, runAsScript, sleep } from './lib/util';
+import { previousMonth, priceBookBody, vmWorkload } from './lib/workload';
+
+const BATCH = 500;
+const IN_FLIGHT = 8;
+const POLL_MS = 50;
+
+export async function run(): Promise<void> {
+  const total = envInt('BENCH_EVENTS', 100_000);
+  const timeoutMs = envInt('BENCH_TIMEOUT_S', 900) * 1000;
+  progress(`rating-drain: generating ${total.toLocaleString()} events…`);
+  const workload = vmWorkload(total, {
+    runId: randomBytes(3).toString('hex'),
+    tenants: 20,
+    perVm: 10,
+  });
+  const bodies: string[] = [];
+  for (let i = 0; i < workload.events.length; i += BATCH)
+    bodies.push(JSON.stringify(workload.events.slice(i, i + BATCH)));
+
+  const db = await freshDatabase();
+  const prefix = benchPrefix();
+  const services: Service[] = [];
+  try {
+    progress('rating-drain: starting the api…');
+    const api = await startService(db, { BULLMQ_PREFIX: prefix, ROLE: 'api' });
+    services.push(api);
+    const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+    const book = await fetch(`${api.baseUrl}/v1/price-books`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(priceBookBody(new Date(previousMonth().start).toISOString())),
+    });
+    if (book.status !== 201) throw new Error(`price book answered ${book.status}`);
+
+    let next = 0;
+    const poster = async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        const res = await fetch(`${api.baseUrl}/v1/events`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/cloudevents-batch+json' },
+          body,
+        });
+        const text = await res.text();
+        if (res.status !== 202) throw new Error(`POST /v1/events answered ${res.status}: ${text}`);
+        progress(`rating-drain: posted ${Math.min(next * BATCH, total).toLocaleString()} events…`);
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, poster));
+    const waitingCount = async () =>
+      (
+        await db.pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL',
+        )
+      ).rows[0].n;
+    const waiting = await waitingCount();
+    const { rows: eventRows } = await db.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM events',
+    );
+    // What a worker's boot costs, to take it out of the per-resource figure:
+    // one started on an empty database and queue, until it is ready and idle.
+    progress('rating-drain: measuring a worker boot…');
+    const emptyDb = await freshDatabase();
+    let bootCpu = NaN;
+    try {
+      const idle = await startService(emptyDb, { BULLMQ_PREFIX: benchPrefix(), ROLE: 'worker' });
+      await sleep(500);
+      bootCpu = cpuSecondsOf(idle.child.pid!);
+      await idle.stop();
+    } finally {
+      await emptyDb.drop();
+    }
+    await sleep(2000); // let the api's backends go idle
+
+    progressDone();
+    console.log('rating-drain: the worker starts');
+    const pgBefore = await backendCpuSeconds(db.pool);
+    const machineBefore = machineCpu();
+    const started = performance.now();
+    const deadline = started + timeoutMs;
+    const workerStart = startService(db, {
+      BULLMQ_PREFIX: prefix,
+      ROLE: 'worker',
+      ...profileEnv(),
+    });
+    let left = waiting;
+    while (left > 0) {
+      if (performance.now() > deadline)
+        throw new Error(`rating did not finish within ${timeoutMs / 1000} s`);
+      await sleep(POLL_MS);
+      left = await waitingCount();
+      progress(
+        `rating-drain: ${left.toLocaleString()} of ${waiting.toLocaleString()} resources waiting, ` +
+          `${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const machine = machineCpu();
+    const worker = await workerStart;
+    services.push(worker);
+    const workerCpu = cpuSecondsOf(worker.child.pid!);
+    const pgCpu = (await backendCpuSeconds(db.pool)) - pgBefore;
+    progressDone();
+
+    report('rating-drain', {
+      events: eventRows[0].n,
+      'resources waiting at the start': waiting,
+      'seconds from the worker spawn to all rated': seconds,
+      'resources/s': waiting / seconds,
+      'worker CPU s (boot included)': workerCpu,
+      'worker boot CPU s (an idle worker, measured apart)': bootCpu,
+      'PostgreSQL CPU s (service backends)': pgCpu,
+      'worker CPU µs per resource (boot excluded)': ((workerCpu - bootCpu) * 1e6) / waiting,
+      'PostgreSQL CPU µs per resource': (pgCpu * 1e6) / waiting,
+      'machine CPU busy (% of 2 cores)':
+        (100 * (machine.busy - machineBefore.busy)) / (machine.total - machineBefore.total),
+    });
+  } finally {
+    progressDone();
+    for (const s of services.reverse()) await s.stop();
+    await db.drop();
+    await dropRedisPrefix(prefix);
+  }
+}
+
+runAsScript(module, run);
