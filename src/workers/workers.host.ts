@@ -23,18 +23,31 @@ import {
 
 export const SWEEP_EVERY_MS = 5_000;
 export const FINALIZE_CHECK_EVERY_MS = 60_000;
+/**
+ * How often each worker process sets the job schedulers again. A scheduler
+ * lives in Redis as a chain: each run's job creates the next. A Redis
+ * failover under Sentinel (asynchronous replication) can lose the job that
+ * carries the chain, and then no sweep ever ran again — so rating jobs lost
+ * in the same failover were never re-requested (fault scenario 12).
+ * Setting a scheduler that exists is idempotent: it re-creates a missing
+ * next run and otherwise keeps one chain.
+ */
+export const SCHEDULERS_REARM_EVERY_MS = 15_000;
 
 /**
  * Runs the BullMQ workers of ROLE=worker|all: the collector on the control
  * plane's queue and the rating workers, plus the sweeper as a BullMQ job
- * scheduler (one run per interval across all replicas). On shutdown,
- * `worker.close()` stops taking jobs and waits for the active ones.
+ * scheduler (one run per interval across all replicas), set again every
+ * SCHEDULERS_REARM_EVERY_MS. On shutdown, `worker.close()` stops taking
+ * jobs and waits for the active ones.
  */
 @Injectable()
 export class WorkersHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WorkersHost.name);
   private readonly workers: Worker[] = [];
   private readonly connections: Redis[] = [];
+  private scheduler: Queue | null = null;
+  private rearm: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly config: ConfigService<AppConfig, true>,
@@ -83,10 +96,23 @@ export class WorkersHost implements OnApplicationBootstrap, OnApplicationShutdow
       );
       this.workers.push(w);
     }
-    const scheduler = new Queue(RATING_QUEUE, {
+    this.scheduler = new Queue(RATING_QUEUE, {
       connection: this.connection(),
       prefix: this.prefix,
     });
+    this.scheduler.on('error', () => undefined);
+    await this.armSchedulers();
+    this.rearm = setInterval(() => void this.armSchedulers(), SCHEDULERS_REARM_EVERY_MS);
+    this.rearm.unref();
+    this.logger.log(
+      `workers started: ${eventsQueue} (collector), ${RATING_QUEUE} (rating, sweeper every ${SWEEP_EVERY_MS} ms)`,
+    );
+  }
+
+  /** Sets the sweeper's and the finalizer's schedules (idempotent; see SCHEDULERS_REARM_EVERY_MS). */
+  async armSchedulers(): Promise<void> {
+    const scheduler = this.scheduler;
+    if (!scheduler) return;
     try {
       await scheduler.upsertJobScheduler(
         'sweeper',
@@ -102,18 +128,15 @@ export class WorkersHost implements OnApplicationBootstrap, OnApplicationShutdow
       );
     } catch (err) {
       this.logger.warn(
-        `sweeper schedule not set (Redis unavailable?); another replica or a restart will: ${String(err)}`,
+        `sweeper schedule not set (Redis unavailable?); tried again in ${SCHEDULERS_REARM_EVERY_MS} ms: ${String(err)}`,
       );
-    } finally {
-      await scheduler.close();
     }
-    this.logger.log(
-      `workers started: ${eventsQueue} (collector), ${RATING_QUEUE} (rating, sweeper every ${SWEEP_EVERY_MS} ms)`,
-    );
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.rearm) clearInterval(this.rearm);
     await Promise.all(this.workers.map((w) => w.close()));
+    await this.scheduler?.close().catch(() => undefined);
     for (const c of this.connections) c.disconnect();
   }
 }

@@ -22,7 +22,7 @@ import {
 import type { PriceBook, RatingEvent } from '../../src/rating/core/types';
 import { priceBookBody } from '../factories/price-book.factory';
 import { spawnService, waitForHttp, type ServiceProcess } from '../support/service-process';
-import { PgPair, RedisNode } from './infra';
+import { PgPair, RedisNode, RedisSentinelGroup } from './infra';
 
 export const ADMIN_KEY = 'faults-admin-key-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -225,7 +225,10 @@ export class Load {
 
 export interface Cluster {
   pg: PgPair;
+  /** The Redis the service starts on (with `sentinel`, the first primary). */
   redis: RedisNode;
+  /** With `redisSentinel`: the group the service finds its primary through. */
+  sentinel: RedisSentinelGroup | null;
   prefix: string;
   apis: ServiceProcess[];
   workers: ServiceProcess[];
@@ -250,17 +253,29 @@ export async function startCluster(
     workers?: number;
     apiEnv?: Record<string, string>;
     workerEnv?: Record<string, string>;
+    /** Redis as a primary, a replica and three Sentinels; the service uses REDIS_SENTINELS. */
+    redisSentinel?: boolean;
   } = {},
 ): Promise<Cluster> {
   const pg = new PgPair();
   await pg.start();
-  const redis = new RedisNode();
-  await redis.start();
+  const sentinel = opts.redisSentinel ? new RedisSentinelGroup() : null;
+  let redis: RedisNode;
+  if (sentinel) {
+    await sentinel.start();
+    redis = sentinel.primary;
+  } else {
+    redis = new RedisNode();
+    await redis.start();
+  }
   const prefix = `f${randomBytes(3).toString('hex')}`;
   const base = () => ({
     ...SERVICE_ENV,
     DATABASE_URL: pg.url,
     REDIS_URL: redis.url,
+    ...(sentinel
+      ? { REDIS_SENTINELS: sentinel.sentinelList, REDIS_SENTINEL_NAME: RedisSentinelGroup.NAME }
+      : {}),
     BULLMQ_PREFIX: prefix,
   });
   const apis: ServiceProcess[] = [];
@@ -268,6 +283,7 @@ export async function startCluster(
   const cluster: Cluster = {
     pg,
     redis,
+    sentinel,
     prefix,
     apis,
     workers,
@@ -301,7 +317,8 @@ export async function startCluster(
     },
     stop: async () => {
       await Promise.all([...apis, ...workers].map((s) => s.stop('SIGKILL')));
-      await redis.stop();
+      if (sentinel) await sentinel.stop();
+      else await redis.stop();
       await pg.stop();
     },
   };

@@ -281,7 +281,8 @@ export class RedisNode {
   port = 0;
   private child: ChildProcess | null = null;
 
-  constructor() {
+  /** `extraArgs`: more `redis-server` arguments (e.g. `--replicaof`). */
+  constructor(private readonly extraArgs: string[] = []) {
     this.dir = mkdtempSync(join(tmpdir(), 'billing-faults-redis-'));
   }
 
@@ -291,7 +292,13 @@ export class RedisNode {
 
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
-    this.child = spawn('redis-server', durableRedisArgs(this.port, this.dir), { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      [...durableRedisArgs(this.port, this.dir), ...this.extraArgs],
+      {
+        stdio: 'ignore',
+      },
+    );
     for (let i = 0; i < 100; i++) {
       try {
         execFileSync('redis-cli', ['-p', String(this.port), 'ping'], { stdio: 'ignore' });
@@ -324,5 +331,97 @@ export class RedisNode {
     this.signal('SIGCONT');
     this.child?.kill('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Redis under Sentinel, as deploy/k8s runs it: a primary, one replica and
+ * three Sentinels (quorum 2) that promote the replica when the primary is
+ * down for `downAfterMs`.
+ */
+export class RedisSentinelGroup {
+  static readonly NAME = 'mymaster';
+  readonly primary = new RedisNode();
+  replica!: RedisNode;
+  readonly sentinelPorts: number[] = [];
+  private readonly sentinels: ChildProcess[] = [];
+  private readonly dir = mkdtempSync(join(tmpdir(), 'billing-faults-sentinel-'));
+
+  constructor(private readonly downAfterMs = 1000) {}
+
+  /** `REDIS_SENTINELS` for the service. */
+  get sentinelList(): string {
+    return this.sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',');
+  }
+
+  async start(): Promise<void> {
+    await this.primary.start();
+    this.replica = new RedisNode(['--replicaof', '127.0.0.1', String(this.primary.port)]);
+    await this.replica.start();
+    for (let i = 0; i < 3; i++) {
+      const port = await freePort();
+      const conf = join(this.dir, `sentinel-${i}.conf`);
+      // Sentinel rewrites its config file: each needs its own, writable.
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${this.dir}`,
+          `sentinel monitor ${RedisSentinelGroup.NAME} 127.0.0.1 ${this.primary.port} 2`,
+          `sentinel down-after-milliseconds ${RedisSentinelGroup.NAME} ${this.downAfterMs}`,
+          `sentinel failover-timeout ${RedisSentinelGroup.NAME} 10000`,
+          `sentinel parallel-syncs ${RedisSentinelGroup.NAME} 1`,
+          '',
+        ].join('\n'),
+      );
+      this.sentinels.push(spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' }));
+      this.sentinelPorts.push(port);
+    }
+    // every Sentinel sees the replica before anything can fail over to it
+    for (const port of this.sentinelPorts)
+      await waitFor(`sentinel ${port} to see the replica`, () => {
+        try {
+          const out = execFileSync(
+            'redis-cli',
+            ['-p', String(port), 'sentinel', 'replicas', RedisSentinelGroup.NAME],
+            { encoding: 'utf8' },
+          );
+          return out.includes(String(this.replica.port));
+        } catch {
+          return false;
+        }
+      });
+  }
+
+  /** The port of the primary the Sentinels name now. */
+  currentPrimaryPort(): number {
+    const out = execFileSync(
+      'redis-cli',
+      [
+        '-p',
+        String(this.sentinelPorts[0]),
+        'sentinel',
+        'get-master-addr-by-name',
+        RedisSentinelGroup.NAME,
+      ],
+      { encoding: 'utf8' },
+    );
+    return Number(out.trim().split('\n')[1]);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sentinels) s.kill('SIGKILL');
+    await this.primary.stop();
+    await this.replica?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function waitFor(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
   }
 }
