@@ -3,9 +3,11 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { dropRedisPrefix } from '../support/test-app';
 
 const root = resolve(__dirname, '../..');
 const main = join(root, 'dist/src/main.js');
+const BOOT_PREFIX = `boot${process.pid}`;
 
 /** Runs the built service the way `npm start` does, with the given environment. */
 function startService(env: Record<string, string | undefined>): {
@@ -48,7 +50,10 @@ describe('service boot (npm start)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'billing-boot-'));
     chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when we are root
   }, 120_000);
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropRedisPrefix(process.env.TEST_REDIS_URL!, BOOT_PREFIX);
+  });
 
   it('with DATABASE_URL unset runs an embedded PostgreSQL, migrates, answers health, and stops it on SIGTERM', async () => {
     const pgPort = 54393;
@@ -57,6 +62,7 @@ describe('service boot (npm start)', () => {
       EMBEDDED_PG_PORT: String(pgPort),
       PORT: '39117',
       REDIS_URL: process.env.TEST_REDIS_URL,
+      BULLMQ_PREFIX: BOOT_PREFIX, // not BullMQ's default: nothing left under it
     });
     try {
       const live = await waitForHttp('http://127.0.0.1:39117/health/live', 90_000);

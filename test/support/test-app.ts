@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -105,6 +106,26 @@ export async function startTestApp(
       db.on('error', () => undefined);
       await db.end();
       await database.drop();
+      // The owner of the prefix removes its queues' keys (job schedulers
+      // included), so test runs leave nothing in the shared test Redis.
+      if (!shareWith) await dropRedisPrefix(config.redisUrl, prefix);
     },
   };
+}
+
+/** Deletes every key under a BullMQ prefix. */
+export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
