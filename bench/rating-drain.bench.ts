@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import {
   ADMIN_KEY,
   freshDatabase,
+  postPriceBook,
   progress,
   progressDone,
   report,
@@ -26,7 +27,7 @@ import {
 } from './lib/harness';
 import { backendCpuSeconds, cpuSecondsOf, machineCpu } from './lib/procstat';
 import { benchPrefix, dropRedisPrefix, envInt, profileEnv, runAsScript, sleep } from './lib/util';
-import { previousMonth, priceBookBody, vmWorkload } from './lib/workload';
+import { previousMonth, vmWorkload } from './lib/workload';
 
 const BATCH = 500;
 const IN_FLIGHT = 8;
@@ -53,12 +54,7 @@ export async function run(): Promise<void> {
     const api = await startService(db, { BULLMQ_PREFIX: prefix, ROLE: 'api' });
     services.push(api);
     const auth = { authorization: `Bearer ${ADMIN_KEY}` };
-    const book = await fetch(`${api.baseUrl}/v1/price-books`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify(priceBookBody(new Date(previousMonth().start).toISOString())),
-    });
-    if (book.status !== 201) throw new Error(`price book answered ${book.status}`);
+    await postPriceBook(api.baseUrl, previousMonth().start);
 
     let next = 0;
     const poster = async () => {
@@ -89,14 +85,19 @@ export async function run(): Promise<void> {
     // one started on an empty database and queue, until it is ready and idle.
     progress('rating-drain: measuring a worker boot…');
     const emptyDb = await freshDatabase();
+    const idlePrefix = benchPrefix();
     let bootCpu = NaN;
     try {
-      const idle = await startService(emptyDb, { BULLMQ_PREFIX: benchPrefix(), ROLE: 'worker' });
-      await sleep(500);
-      bootCpu = cpuSecondsOf(idle.child.pid!);
-      await idle.stop();
+      const idle = await startService(emptyDb, { BULLMQ_PREFIX: idlePrefix, ROLE: 'worker' });
+      try {
+        await sleep(500);
+        bootCpu = cpuSecondsOf(idle.child.pid!);
+      } finally {
+        await idle.stop();
+      }
     } finally {
       await emptyDb.drop();
+      await dropRedisPrefix(idlePrefix);
     }
     await sleep(2000); // let the api's backends go idle
 
