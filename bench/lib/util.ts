@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import Redis from 'ioredis';
+import { dropRedisPrefix as dropPrefix } from '../../test/support/redis-prefix';
 import { progressDone, REDIS_URL } from './harness';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -51,30 +51,9 @@ export function envInt(name: string, fallback: number): number {
 /** A fresh BullMQ key prefix for one bench run (see {@link dropRedisPrefix}). */
 export const benchPrefix = () => `bench${randomBytes(3).toString('hex')}`;
 
-/**
- * Deletes every Redis key under a bench run's BullMQ prefix (the sweeper's job
- * scheduler would otherwise stay behind). Bounded: SCAN pages of 500, at most
- * 10,000 pages.
- */
+/** Deletes every Redis key under a bench run's BullMQ prefix (the sweeper's job scheduler would otherwise stay behind). */
 export async function dropRedisPrefix(prefix: string): Promise<number> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
-  redis.on('error', () => undefined);
-  let deleted = 0;
-  try {
-    await redis.connect();
-    let cursor = '0';
-    for (let page = 0; page < 10_000; page++) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-  } catch {
-    // best effort: a leftover prefix is harmless
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
+  return dropPrefix(REDIS_URL, prefix);
 }
 
 /** Runs a bench's `run()` when its file is executed directly; exits 1 on failure. */

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { dropRedisPrefix } from '../support/test-app';
+import { dropRedisPrefix } from '../support/redis-prefix';
 
 const root = resolve(__dirname, '../..');
 const main = join(root, 'dist/src/main.js');

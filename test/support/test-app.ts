@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import { Client, Pool } from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.factory';
 import { parseEnv, type AppConfig } from '../../src/config/env.schema';
 import { migrateWithLock } from '../../src/database/migrate';
+import { dropRedisPrefix } from './redis-prefix';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
@@ -111,21 +111,4 @@ export async function startTestApp(
       if (!shareWith) await dropRedisPrefix(config.redisUrl, prefix);
     },
   };
-}
-
-/** Deletes every key under a BullMQ prefix. */
-export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
