@@ -34,6 +34,7 @@ import {
   ADMIN_KEY,
   type BenchDb,
   freshDatabase,
+  postPriceBook,
   progress,
   progressDone,
   report,
@@ -50,14 +51,7 @@ import {
   runAsScript,
   sleep,
 } from './lib/util';
-import {
-  type BenchEvent,
-  COPY_COLUMNS,
-  copyLine,
-  previousMonth,
-  priceBookBody,
-  vmWorkload,
-} from './lib/workload';
+import { type BenchEvent, COPY_COLUMNS, copyLine, previousMonth, vmWorkload } from './lib/workload';
 
 const POLL_MS = 100;
 
@@ -164,12 +158,7 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
     }
     const api = services[0];
     const auth = { authorization: `Bearer ${ADMIN_KEY}` };
-    const book = await fetch(`${api.baseUrl}/v1/price-books`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify(priceBookBody(new Date(previousMonth().start).toISOString())),
-    });
-    if (book.status !== 201) throw new Error(`price book answered ${book.status}`);
+    await postPriceBook(api.baseUrl, previousMonth().start);
     // Bench-side queries, to take them out of the server's transaction count.
     let benchQueries = 0;
     const dbStats = async () => {

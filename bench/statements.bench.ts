@@ -31,6 +31,7 @@ import { Decimal } from '../src/rating/core/decimal';
 import {
   ADMIN_KEY,
   freshDatabase,
+  postPriceBook,
   progress,
   progressDone,
   report,
@@ -46,7 +47,7 @@ import {
   profileEnv,
   runAsScript,
 } from './lib/util';
-import { previousMonth, priceBookBody, TEMPLATES } from './lib/workload';
+import { previousMonth, TEMPLATES } from './lib/workload';
 
 const TEMPLATE_WEIGHT: Record<string, string> = { normal: '1', standard: '2', enhanced: '4' };
 const STATE_WEIGHT: Record<string, string> = { running: '1', suspended: '0.3', stopped: '0.1' };
@@ -66,13 +67,7 @@ export async function run(): Promise<void> {
     const service = await startService(db, { ROLE: 'api', BULLMQ_PREFIX: prefix, ...profileEnv() });
     try {
       const auth = { authorization: `Bearer ${ADMIN_KEY}` };
-      const posted = await fetch(`${service.baseUrl}/v1/price-books`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify(priceBookBody(new Date(month.start).toISOString())),
-      });
-      if (posted.status !== 201) throw new Error(`price book answered ${posted.status}`);
-      const { id: bookId } = (await posted.json()) as { id: string };
+      const bookId = await postPriceBook(service.baseUrl, month.start);
 
       progress(`statements: writing ${resources.toLocaleString()} resources…`);
       const random = prng(7);

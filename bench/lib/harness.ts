@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client, Pool } from 'pg';
 import { migrateWithLock } from '../../src/database/migrate';
+import { priceBookBody } from './workload';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
@@ -77,6 +78,19 @@ export function rssOf(pid: number): number {
   return kb ? Number(kb[1]) * 1024 : 0;
 }
 
+/**
+ * Creates the global price book of the CONTRACT §2 example, in force from
+ * `effectiveFrom` (ms), through the service's API; answers its id.
+ */
+export async function postPriceBook(baseUrl: string, effectiveFrom: number): Promise<string> {
+  const res = await fetch(`${baseUrl}/v1/price-books`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(priceBookBody(new Date(effectiveFrom).toISOString())),
+  });
+  if (res.status !== 201) throw new Error(`price book answered ${res.status}`);
+  return ((await res.json()) as { id: string }).id;
+}
 /**
  * The service to run: `BENCH_SERVICE_MAIN` if set, else the copy compiled by
  * the same `tsc -p tsconfig.bench.json` as the benchmarks
