@@ -52,12 +52,7 @@ export class StatementVersions {
     return rows[0].version;
   }
 
-  /** Everything a statement answer of (tenant, period) depends on, in one query. */
-  async token(em: EntityManager, tenantId: string, period: string): Promise<StatementToken> {
-    return (await this.tokens(em, [{ tenantId, period }]))[0];
-  }
-
-  /** `token` of many (tenant, period) pairs, in order, in one query (one snapshot). */
+  /** Everything the statement answers of these (tenant, period) pairs depend on, in order, in one query (one snapshot). */
   async tokens(
     em: EntityManager,
     keys: { tenantId: string; period: string }[],
