@@ -117,6 +117,14 @@ interface Batch {
   visibleAt?: number;
 }
 
+/** CPU counters and the rating backlog when the last batch was answered: the drain's start. */
+interface DrainStart {
+  machine: ReturnType<typeof machineCpu>;
+  service: number;
+  pg: Promise<number>;
+  waiting: Promise<number>;
+}
+
 /**
  * `rate`: events/s offered (BENCH_RATE when not given; 0 = as fast as
  * answered). `name`: where the figures go in bench/results/latest.json.
@@ -246,13 +254,7 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
     // 1/20 of its age (at most 2 s), so a backlog does not turn the poller
     // into load (the delay figures keep a resolution of max(100 ms, 5 %)).
     let postedAt: number | null = null;
-    /** CPU counters and the rating backlog when the last batch was answered: the drain's start. */
-    let atPosted: {
-      machine: ReturnType<typeof machineCpu>;
-      service: number;
-      pg: Promise<number>;
-      waiting: Promise<number>;
-    } | null = null;
+    let atPosted: DrainStart | null = null;
     void posting.then((t) => {
       postedAt = t;
       atPosted = {
@@ -331,13 +333,7 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
     const machineAfter = machineCpu();
     const serviceCpuNow = services.reduce((sum, s) => sum + cpuSecondsOf(s.child.pid!), 0);
     const pgCpu = await backendCpuSeconds(db.pool);
-    // set in a callback, so not narrowed
-    const drain = atPosted as {
-      machine: ReturnType<typeof machineCpu>;
-      service: number;
-      pg: Promise<number>;
-      waiting: Promise<number>;
-    } | null;
+    const drain = atPosted as DrainStart | null; // set in a callback, so not narrowed
     const drainServiceCpu = drain ? serviceCpuNow - drain.service : NaN;
     const drainPgCpu = drain ? pgCpu - (await drain.pg) : NaN;
     const waitingAtLastAck = drain ? await drain.waiting : NaN;
