@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { durableRedisArgs } from '../../src/infra/local-services';
-import { freePort } from '../support/service-process';
+import { eventually, freePort } from '../support/service-process';
 
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -380,18 +380,22 @@ export class RedisSentinelGroup {
     }
     // every Sentinel sees the replica before anything can fail over to it
     for (const port of this.sentinelPorts)
-      await waitFor(`sentinel ${port} to see the replica`, () => {
-        try {
-          const out = execFileSync(
-            'redis-cli',
-            ['-p', String(port), 'sentinel', 'replicas', RedisSentinelGroup.NAME],
-            { encoding: 'utf8' },
-          );
-          return out.includes(String(this.replica.port));
-        } catch {
-          return false;
-        }
-      });
+      await eventually(
+        async () => {
+          try {
+            const out = execFileSync(
+              'redis-cli',
+              ['-p', String(port), 'sentinel', 'replicas', RedisSentinelGroup.NAME],
+              { encoding: 'utf8' },
+            );
+            return out.includes(String(this.replica.port));
+          } catch {
+            return false;
+          }
+        },
+        30_000,
+        `sentinel ${port} to see the replica`,
+      );
   }
 
   /** The port of the primary the Sentinels name now. */
@@ -415,13 +419,5 @@ export class RedisSentinelGroup {
     await this.primary.stop();
     await this.replica?.stop();
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-async function waitFor(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
   }
 }
