@@ -41,7 +41,7 @@ import {
   type Service,
   startService,
 } from './lib/harness';
-import { backendCpuSeconds, cpuSecondsOf, machineCpu } from './lib/procstat';
+import { BackendCpuMeter, cpuSecondsOf, machineCpu } from './lib/procstat';
 import {
   benchPrefix,
   dropRedisPrefix,
@@ -196,6 +196,7 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
     benchQueries = 0;
     for (const s of services) s.resetPeak();
     const cpuBefore = services.map((s) => cpuSecondsOf(s.child.pid!));
+    const pgMeter = new BackendCpuMeter(db.pool);
     const machineBefore = machineCpu();
 
     // Posters: `inFlight` loops, each sending the next batch when its last is
@@ -260,7 +261,7 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
       atPosted = {
         machine: machineCpu(),
         service: services.reduce((sum, s) => sum + cpuSecondsOf(s.child.pid!), 0),
-        pg: backendCpuSeconds(db.pool).catch(() => NaN),
+        pg: pgMeter.seconds().catch(() => NaN),
         waiting: db.pool
           .query<{ n: number }>(
             'SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL',
@@ -287,6 +288,7 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
         'SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL',
       );
       dirty = row.n;
+      await pgMeter.sample();
       const countedAt = performance.now();
       if (postedAt !== null && dirty === 0) {
         // Every event committed before the count is rated: every batch is visible by now.
@@ -332,7 +334,7 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
     const cpu = services.map((s, i) => cpuSecondsOf(s.child.pid!) - cpuBefore[i]);
     const machineAfter = machineCpu();
     const serviceCpuNow = services.reduce((sum, s) => sum + cpuSecondsOf(s.child.pid!), 0);
-    const pgCpu = await backendCpuSeconds(db.pool);
+    const pgCpu = await pgMeter.seconds();
     const drain = atPosted as DrainStart | null; // set in a callback, so not narrowed
     const drainServiceCpu = drain ? serviceCpuNow - drain.service : NaN;
     const drainPgCpu = drain ? pgCpu - (await drain.pg) : NaN;

@@ -25,7 +25,7 @@ import {
   type Service,
   startService,
 } from './lib/harness';
-import { backendCpuSeconds, cpuSecondsOf, machineCpu } from './lib/procstat';
+import { BackendCpuMeter, cpuSecondsOf, machineCpu } from './lib/procstat';
 import { benchPrefix, dropRedisPrefix, envInt, profileEnv, runAsScript, sleep } from './lib/util';
 import { previousMonth, vmWorkload } from './lib/workload';
 
@@ -103,7 +103,8 @@ export async function run(): Promise<void> {
 
     progressDone();
     console.log('rating-drain: the worker starts');
-    const pgBefore = await backendCpuSeconds(db.pool);
+    const pgMeter = new BackendCpuMeter(db.pool);
+    await pgMeter.sample();
     const machineBefore = machineCpu();
     const started = performance.now();
     const deadline = started + timeoutMs;
@@ -118,6 +119,7 @@ export async function run(): Promise<void> {
         throw new Error(`rating did not finish within ${timeoutMs / 1000} s`);
       await sleep(POLL_MS);
       left = await waitingCount();
+      await pgMeter.sample();
       progress(
         `rating-drain: ${left.toLocaleString()} of ${waiting.toLocaleString()} resources waiting, ` +
           `${((performance.now() - started) / 1000).toFixed(1)} s`,
@@ -128,7 +130,7 @@ export async function run(): Promise<void> {
     const worker = await workerStart;
     services.push(worker);
     const workerCpu = cpuSecondsOf(worker.child.pid!);
-    const pgCpu = (await backendCpuSeconds(db.pool)) - pgBefore;
+    const pgCpu = await pgMeter.seconds();
     progressDone();
 
     report('rating-drain', {

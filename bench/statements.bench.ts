@@ -37,7 +37,7 @@ import {
   report,
   startService,
 } from './lib/harness';
-import { backendCpuSeconds, cpuSecondsOf, machineCpu } from './lib/procstat';
+import { BackendCpuMeter, cpuSecondsOf, machineCpu } from './lib/procstat';
 import {
   benchPrefix,
   dropRedisPrefix,
@@ -227,7 +227,8 @@ export async function run(): Promise<void> {
         service.resetPeak();
         const cpuBefore = cpuSecondsOf(service.child.pid!);
         const clientBefore = process.cpuUsage();
-        const pgBefore = await backendCpuSeconds(db.pool);
+        const pgMeter = new BackendCpuMeter(db.pool);
+        await pgMeter.sample();
         const machineBefore = machineCpu();
         const target = new URL(url);
         const headers: Record<string, string> = {
@@ -273,7 +274,7 @@ export async function run(): Promise<void> {
         await Promise.all(Array.from({ length: readers }, reader));
         const seconds = (performance.now() - started) / 1000;
         const machine = machineCpu();
-        const pgCpu = (await backendCpuSeconds(db.pool)) - pgBefore;
+        const pgCpu = await pgMeter.seconds();
         for (const [detail, n] of failures) console.log(`\n${label}: ${n} × ${detail}`);
         return {
           requests: latencies.length,

@@ -58,6 +58,11 @@ export async function freshDatabase(): Promise<BenchDb> {
     statementTimeoutMs: 600_000,
   });
   const pool = new Pool({ connectionString: url, max: 8 });
+  // drop() ends the pool, then drops the database WITH (FORCE): a backend
+  // that has not exited yet is terminated, and its FATAL must not crash the
+  // bench from a client the pool is already closing (a query's own error
+  // still rejects that query).
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     url,
     pool,

@@ -34,17 +34,53 @@ export function machineCpu(): { busy: number; total: number; steal: number } {
 }
 
 /**
- * CPU seconds used so far by the PostgreSQL backends of the service (its
- * application_name) connected to the pool's database (all started during the bench: its database is fresh). Backends
- * that already exited are not counted.
+ * CPU seconds the PostgreSQL backends of the service (its application_name,
+ * connected to the pool's database) used since the meter was made. A backend
+ * that exits takes its counter with it, so a single reading at the end
+ * undercounts (a pool closing idle connections once made the figure
+ * negative): call `sample()` often (each poll), and a backend that left keeps
+ * what it was last seen to have used. Backends born after the meter count
+ * from zero.
  */
-export async function backendCpuSeconds(
-  pool: Pool,
-  applicationName = 'iaas-billing',
-): Promise<number> {
-  const { rows } = await pool.query<{ pid: number }>(
-    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
-    [applicationName],
-  );
-  return rows.reduce((sum, r) => sum + cpuSecondsOf(r.pid), 0);
+export class BackendCpuMeter {
+  private readonly baseline = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+  private ready: Promise<void>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly applicationName = 'iaas-billing',
+  ) {
+    this.ready = this.read().then((now) => {
+      for (const [pid, s] of now) this.baseline.set(pid, s);
+      for (const [pid, s] of now) this.last.set(pid, s);
+    });
+  }
+
+  /** Reads every backend's counter now. */
+  async sample(): Promise<void> {
+    await this.ready;
+    for (const [pid, s] of await this.read()) this.last.set(pid, s);
+  }
+
+  /** CPU seconds used since the meter was made, as of the last sample (sampled now). */
+  async seconds(): Promise<number> {
+    await this.sample();
+    let sum = 0;
+    for (const [pid, s] of this.last) sum += s - (this.baseline.get(pid) ?? 0);
+    return sum;
+  }
+
+  private async read(): Promise<Map<number, number>> {
+    const { rows } = await this.pool.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
+      [this.applicationName],
+    );
+    const out = new Map<number, number>();
+    for (const r of rows) {
+      const s = cpuSecondsOf(r.pid);
+      if (s > 0) out.set(r.pid, s);
+    }
+    return out;
+  }
 }
