@@ -157,45 +157,7 @@ export class EventsRepository {
       tenantId: r.wanted,
     }));
   }
-
-  /** Every stored event of several resources (one query), by `resourceKeyString`. */
-  async eventsOfMany(em: EntityManager, keys: ResourceKey[]): Promise<Map<string, RatingEvent[]>> {
-    const out = new Map<string, RatingEvent[]>();
-    if (keys.length === 0) return out;
-    const rows: (EventRow & { resource_type: ResourceType; subject: string })[] = await em.query(
-      `SELECT e.resource_type, e.subject, e.source, e.id, e.type, e.time, e.sequence::text AS sequence, e.data
-         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
-         JOIN events e ON e.resource_type = u.rt AND e.subject = u.sub`,
-      [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
-    );
-    for (const r of rows) {
-      const k = `${r.resource_type}/${r.subject}`;
-      const e = toRatingEvent(r.resource_type, r);
-      const list = out.get(k);
-      if (list) list.push(e);
-      else out.set(k, [e]);
-    }
-    return out;
-  }
 }
-
-interface EventRow {
-  source: string;
-  id: string;
-  type: string;
-  time: Date;
-  sequence: string | null;
-  data: Record<string, unknown>;
-}
-
-const toRatingEvent = (resourceType: ResourceType, r: EventRow): RatingEvent => ({
-  source: r.source,
-  id: r.id,
-  type: r.type,
-  time: r.time.getTime(),
-  sequence: r.sequence === null ? null : BigInt(r.sequence),
-  attributes: attributesOf(resourceType, r.data),
-});
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -3,7 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { toCorePriceBook } from '../price-books/price-book.mapper';
 import { PriceBookVersionEntity } from '../price-books/price-book-version.entity';
-import type { PriceBook, RatingResult, ResourceType } from '../rating/core/types';
+import { attributesOf } from '../events/events.repository';
+import type { PriceBook, RatingEvent, RatingResult, ResourceType } from '../rating/core/types';
 import { RATED_INTERVAL_COLUMNS, type RatedIntervalRow } from './rated-interval.mapper';
 
 /** A resource's new rating, and the `change_seq` it reflects. */
@@ -21,6 +22,19 @@ export interface ResourceState {
   /** Earliest event time not reflected by the stored rating (null: none pending). */
   dirtyFrom: Date | null;
 }
+
+/** What one read gives a rating transaction (`readForRating`). */
+export interface RatingRead {
+  /** Each requested resource that exists, by `resourceKeyString`; `events` only for those behind. */
+  states: Map<string, ResourceState & { key: ResourceKey; events: RatingEvent[] | null }>;
+  /** Every finalized period, oldest first. */
+  finalized: string[];
+  /** The ids of the price-book versions that can price these resources (their tenants' and global). */
+  bookIds: string[];
+}
+
+/** Lock class of the per-resource advisory locks (the second key is a hash of the resource). */
+const RATING_LOCK_CLASS = 4_711_020;
 
 /** Rating state, price books as the core wants them, and the rating output tables. */
 @Injectable()
@@ -70,6 +84,111 @@ export class RatingRepository {
       .map((s) => s.key);
   }
 
+  /**
+   * Takes the locks of a rating transaction in one statement: `pricingLock`
+   * shared (ratings run side by side, but never while a period is finalized
+   * or a price book created: they take it exclusively), then each resource's
+   * advisory lock in lock-key order (two workers never rate one resource at
+   * once, on any number of replicas; the fixed order means two batches never
+   * deadlock; a crash releases them with the connection). Returns when all
+   * are held.
+   */
+  async lockForRating(em: EntityManager, keys: ResourceKey[], pricingLock: number): Promise<Date> {
+    // The CTE is joined under the sort that orders the resource locks, so the
+    // shared lock is always taken first, whatever the plan.
+    const [{ locked_at: lockedAt }]: { locked_at: Date }[] = await em.query(
+      `WITH pricing AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared($3))
+       SELECT count(pg_advisory_xact_lock($1, l.h)), clock_timestamp() AS locked_at
+         FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k, pricing ORDER BY h) AS l`,
+      [RATING_LOCK_CLASS, keys.map(resourceKeyString), pricingLock],
+    );
+    return lockedAt;
+  }
+
+  /**
+   * Everything a rating needs, in one statement (so from one snapshot): each
+   * resource's state and, for those whose rating is behind, every stored
+   * event (so the events are exactly those the `change_seq` read with them
+   * stands for); the finalized periods; the ids of the price-book versions
+   * that can price them. One row, as JSON: one parse instead of one row per
+   * event.
+   */
+  async readForRating(em: EntityManager, keys: ResourceKey[]): Promise<RatingRead> {
+    const [row]: {
+      resources: [
+        ResourceType,
+        string,
+        string,
+        string,
+        string,
+        number | null,
+        EventTuple[] | null,
+      ][];
+      finalized: string[];
+      book_ids: string[];
+    }[] = await em.query(
+      `WITH r AS MATERIALIZED (
+         SELECT r.resource_type, r.subject, r.tenant_id, r.change_seq, r.rated_seq, r.dirty_from FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
+           JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub)
+       SELECT
+         (SELECT coalesce(json_agg(json_build_array(
+                   r.resource_type, r.subject, r.tenant_id, r.change_seq::text, r.rated_seq::text,
+                   (extract(epoch FROM r.dirty_from) * 1000)::bigint,
+                   CASE WHEN r.change_seq <> r.rated_seq THEN
+                     (SELECT coalesce(json_agg(json_build_array(e.source, e.id, e.type,
+                               (extract(epoch FROM e.time) * 1000)::bigint, e.sequence::text, e.data)), '[]')
+                        FROM events e WHERE e.resource_type = r.resource_type AND e.subject = r.subject)
+                   END)), '[]')
+            FROM r) AS resources,
+         ARRAY(SELECT period::text FROM finalized_periods ORDER BY period) AS finalized,
+         ARRAY(SELECT v.id::text FROM price_book_versions v
+                WHERE v.tenant_id IS NULL OR v.tenant_id IN (SELECT tenant_id FROM r)) AS book_ids`,
+      [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
+    );
+    const states: RatingRead['states'] = new Map();
+    for (const [
+      resourceType,
+      subject,
+      tenantId,
+      changeSeq,
+      ratedSeq,
+      dirtyFrom,
+      events,
+    ] of row.resources) {
+      const key = { resourceType, subject };
+      states.set(resourceKeyString(key), {
+        key,
+        tenantId,
+        changeSeq,
+        ratedSeq,
+        dirtyFrom: dirtyFrom === null ? null : new Date(dirtyFrom),
+        events:
+          events === null
+            ? null
+            : events.map(([source, id, type, time, sequence, data]) => ({
+                source,
+                id,
+                type,
+                time,
+                sequence: sequence === null ? null : BigInt(sequence),
+                attributes: attributesOf(resourceType, data),
+              })),
+      });
+    }
+    return { states, finalized: row.finalized, bookIds: row.book_ids };
+  }
+
+  /** Price-book versions by id (versions are immutable: an id always names the same book). */
+  async booksByIds(em: EntityManager, ids: string[]): Promise<PriceBook[]> {
+    if (ids.length === 0) return [];
+    const rows = await em
+      .getRepository(PriceBookVersionEntity)
+      .createQueryBuilder('v')
+      .where('v.id = ANY(:ids)', { ids })
+      .getMany();
+    return rows.map(toCorePriceBook);
+  }
+
   /** The versions that can price a tenant's resources: its own and the global ones. */
   async booksForTenant(em: EntityManager, tenantId: string): Promise<PriceBook[]> {
     return (await this.booksForTenants(em, [tenantId])).get(tenantId) ?? [];
@@ -92,49 +211,25 @@ export class RatingRepository {
   }
 
   /**
-   * Replaces the intervals and issues of several resources with their new
-   * ratings — a fixed number of statements whatever the count.
+   * Writes several resources' new ratings and records what each reflects, in
+   * one statement (one round trip, whatever the count):
+   *
+   * - intervals: those no longer produced are deleted, new ones inserted, and
+   *   a stored one with the same start is rewritten only when it differs (a
+   *   re-rating after a new event mostly leaves the earlier intervals as they
+   *   were: no new row versions, index entries or WAL for them);
+   * - issues: likewise, and issues still present keep their row and
+   *   `detected_at` (when the problem was first seen);
+   * - `rated_seq` is raised, the `resources` rows (which ingest also
+   *   writes) locked in key order as ingest's `markChanged` does. This is
+   *   the last statement of a rating transaction, so they are held only until
+   *   the commit. Raising it is also what moves the tenant's statement version
+   *   (by trigger).
    */
-  async replaceRatings(em: EntityManager, ratings: NewRating[]): Promise<void> {
+  async writeRatings(em: EntityManager, ratings: NewRating[]): Promise<void> {
     if (ratings.length === 0) return;
-    const types = ratings.map((r) => r.key.resourceType);
-    const subjects = ratings.map((r) => r.key.subject);
-    await em.query(
-      `DELETE FROM rated_intervals t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
-        WHERE t.resource_type = u.rt AND t.subject = u.sub`,
-      [types, subjects],
-    );
     const segs = ratings.flatMap((r) => r.result.segments.map((x) => ({ r, x })));
-    if (segs.length > 0) {
-      await em.query(
-        `INSERT INTO rated_intervals (resource_type, subject, tenant_id, from_at, to_at, template, state,
-                                      real_server_count, size_gb, price_book_id, currency, weight,
-                                      price_per_hour, hourly_rate, opened_by, closed_by)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-                              $6::text[], $7::text[], $8::int[], $9::numeric[], $10::uuid[], $11::text[],
-                              $12::numeric[], $13::numeric[], $14::numeric[], $15::text[], $16::text[])`,
-        [
-          segs.map(({ r }) => r.key.resourceType),
-          segs.map(({ r }) => r.key.subject),
-          segs.map(({ r }) => r.tenantId),
-          segs.map(({ x }) => iso(x.from)),
-          segs.map(({ x }) => (x.to === null ? null : iso(x.to))),
-          segs.map(({ x }) => x.attributes.template ?? null),
-          segs.map(({ x }) => x.attributes.state ?? null),
-          segs.map(({ x }) => x.attributes.realServerCount ?? null),
-          segs.map(({ x }) => x.attributes.sizeGb?.toString() ?? null),
-          segs.map(({ x }) => x.priceBookId),
-          segs.map(({ x }) => x.currency),
-          segs.map(({ x }) => x.weight.toString()),
-          segs.map(({ x }) => x.pricePerHour.toString()),
-          segs.map(({ x }) => x.hourlyRate.toString()),
-          segs.map(({ x }) => x.openedBy),
-          segs.map(({ x }) => x.closedBy),
-        ],
-      );
-    }
-    // Issues still present keep their row (and `detected_at`: when the problem
-    // was first seen); those gone are deleted; new ones are inserted.
+    // An issue is (resource, from, reason): the core's are distinct, keep it so.
     const seen = new Set<string>();
     const issues = ratings
       .flatMap((r) => r.result.issues.map((x) => ({ r, x })))
@@ -143,66 +238,91 @@ export class RatingRepository {
         return !seen.has(k) && seen.add(k);
       });
     await em.query(
-      `DELETE FROM rating_issues t USING unnest($1::text[], $2::text[]) AS u(rt, sub)
-        WHERE t.resource_type = u.rt AND t.subject = u.sub
-          AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::text[]) AS n(rt, sub, f, r)
-                           WHERE n.rt = t.resource_type AND n.sub = t.subject AND n.f = t.from_at AND n.r = t.reason)`,
-      [
-        types,
-        subjects,
-        issues.map(({ r }) => r.key.resourceType),
-        issues.map(({ r }) => r.key.subject),
-        issues.map(({ x }) => iso(x.from)),
-        issues.map(({ x }) => x.reason),
-      ],
-    );
-    if (issues.length > 0) {
-      await em.query(
-        `INSERT INTO rating_issues (resource_type, subject, tenant_id, from_at, to_at, reason, message, event_ids, blocking)
-         SELECT u.rt, u.sub, u.ten, u.f, u.t, u.r, u.m, ARRAY(SELECT json_array_elements_text(u.e::json)), u.b
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
-                       $7::text[], $8::text[], $9::boolean[]) AS u(rt, sub, ten, f, t, r, m, e, b)
+      `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(rt, sub, seq)),
+       n AS (SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
+                                  $9::text[], $10::text[], $11::int[], $12::numeric[], $13::uuid[], $14::text[],
+                                  $15::numeric[], $16::numeric[], $17::numeric[], $18::text[], $19::text[])
+                      AS n(rt, sub, ten, f, t, tpl, st, rsc, sz, pb, cur, w, pph, hr, ob, cb)),
+       gone AS (
+         DELETE FROM rated_intervals t USING k
+          WHERE t.resource_type = k.rt AND t.subject = k.sub
+            AND NOT EXISTS (SELECT 1 FROM n WHERE n.rt = t.resource_type AND n.sub = t.subject AND n.f = t.from_at)),
+       written AS (
+         INSERT INTO rated_intervals AS t (resource_type, subject, tenant_id, from_at, to_at, template, state,
+                                           real_server_count, size_gb, price_book_id, currency, weight,
+                                           price_per_hour, hourly_rate, opened_by, closed_by)
+         SELECT * FROM n
+         ON CONFLICT (resource_type, subject, from_at) DO UPDATE
+            SET tenant_id = EXCLUDED.tenant_id, to_at = EXCLUDED.to_at, template = EXCLUDED.template,
+                state = EXCLUDED.state, real_server_count = EXCLUDED.real_server_count, size_gb = EXCLUDED.size_gb,
+                price_book_id = EXCLUDED.price_book_id, currency = EXCLUDED.currency, weight = EXCLUDED.weight,
+                price_per_hour = EXCLUDED.price_per_hour, hourly_rate = EXCLUDED.hourly_rate,
+                opened_by = EXCLUDED.opened_by, closed_by = EXCLUDED.closed_by
+          -- numbers compared as text: 1.50 and 1.5 are equal numbers but not the same stored value
+          WHERE (t.tenant_id, t.to_at, t.template, t.state, t.real_server_count, t.size_gb::text, t.price_book_id,
+                 t.currency, t.weight::text, t.price_per_hour::text, t.hourly_rate::text, t.opened_by, t.closed_by)
+                IS DISTINCT FROM
+                (EXCLUDED.tenant_id, EXCLUDED.to_at, EXCLUDED.template, EXCLUDED.state, EXCLUDED.real_server_count,
+                 EXCLUDED.size_gb::text, EXCLUDED.price_book_id, EXCLUDED.currency, EXCLUDED.weight::text,
+                 EXCLUDED.price_per_hour::text, EXCLUDED.hourly_rate::text, EXCLUDED.opened_by, EXCLUDED.closed_by)),
+       i AS (SELECT * FROM unnest($20::text[], $21::text[], $22::text[], $23::timestamptz[], $24::timestamptz[],
+                                  $25::text[], $26::text[], $27::text[], $28::boolean[])
+                      AS i(rt, sub, ten, f, t, r, m, e, b)),
+       resolved AS (
+         DELETE FROM rating_issues t USING k
+          WHERE t.resource_type = k.rt AND t.subject = k.sub
+            AND NOT EXISTS (SELECT 1 FROM i WHERE i.rt = t.resource_type AND i.sub = t.subject
+                                              AND i.f = t.from_at AND i.r = t.reason)),
+       found AS (
+         INSERT INTO rating_issues AS t (resource_type, subject, tenant_id, from_at, to_at, reason, message,
+                                         event_ids, blocking)
+         SELECT i.rt, i.sub, i.ten, i.f, i.t, i.r, i.m, ARRAY(SELECT json_array_elements_text(i.e::json)), i.b
+           FROM i
          ON CONFLICT (resource_type, subject, from_at, reason) DO UPDATE
             SET tenant_id = EXCLUDED.tenant_id, to_at = EXCLUDED.to_at, message = EXCLUDED.message,
-                event_ids = EXCLUDED.event_ids, blocking = EXCLUDED.blocking`,
-        [
-          issues.map(({ r }) => r.key.resourceType),
-          issues.map(({ r }) => r.key.subject),
-          issues.map(({ r }) => r.tenantId),
-          issues.map(({ x }) => iso(x.from)),
-          issues.map(({ x }) => (x.to === null ? null : iso(x.to))),
-          issues.map(({ x }) => x.reason),
-          issues.map(({ x }) => x.message),
-          issues.map(({ x }) => JSON.stringify(x.eventIds)),
-          issues.map(({ x }) => x.blocking),
-        ],
-      );
-    }
-  }
-
-  /**
-   * Records what each new rating reflects. Last in a rating transaction: the
-   * `resources` rows (which ingest also writes) are locked in key order, like
-   * ingest's `markChanged`, and held only from here to the commit.
-   */
-  async markRated(em: EntityManager, ratings: NewRating[]): Promise<void> {
-    if (ratings.length === 0) return;
-    await em.query(
-      `UPDATE resources r
+                event_ids = EXCLUDED.event_ids, blocking = EXCLUDED.blocking
+          WHERE (t.tenant_id, t.to_at, t.message, t.event_ids, t.blocking)
+                IS DISTINCT FROM (EXCLUDED.tenant_id, EXCLUDED.to_at, EXCLUDED.message, EXCLUDED.event_ids,
+                                  EXCLUDED.blocking))
+       UPDATE resources r
           SET rated_seq = GREATEST(r.rated_seq, u.seq),
               rated_at = now(),
               dirty_since = CASE WHEN r.change_seq <= u.seq THEN NULL ELSE r.dirty_since END,
               dirty_from = CASE WHEN r.change_seq <= u.seq THEN NULL ELSE r.dirty_from END
-         FROM (SELECT u.rt, u.sub, u.seq
-                 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(rt, sub, seq)
-                 JOIN resources l ON l.resource_type = u.rt AND l.subject = u.sub
-                ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
+         FROM (SELECT k.rt, k.sub, k.seq
+                 FROM k JOIN resources l ON l.resource_type = k.rt AND l.subject = k.sub
+                ORDER BY k.rt COLLATE "C", k.sub COLLATE "C"
                   FOR NO KEY UPDATE OF l) AS u
         WHERE r.resource_type = u.rt AND r.subject = u.sub`,
       [
         ratings.map((r) => r.key.resourceType),
         ratings.map((r) => r.key.subject),
         ratings.map((r) => r.ratedSeq),
+        segs.map(({ r }) => r.key.resourceType),
+        segs.map(({ r }) => r.key.subject),
+        segs.map(({ r }) => r.tenantId),
+        segs.map(({ x }) => iso(x.from)),
+        segs.map(({ x }) => (x.to === null ? null : iso(x.to))),
+        segs.map(({ x }) => x.attributes.template ?? null),
+        segs.map(({ x }) => x.attributes.state ?? null),
+        segs.map(({ x }) => x.attributes.realServerCount ?? null),
+        segs.map(({ x }) => x.attributes.sizeGb?.toString() ?? null),
+        segs.map(({ x }) => x.priceBookId),
+        segs.map(({ x }) => x.currency),
+        segs.map(({ x }) => x.weight.toString()),
+        segs.map(({ x }) => x.pricePerHour.toString()),
+        segs.map(({ x }) => x.hourlyRate.toString()),
+        segs.map(({ x }) => x.openedBy),
+        segs.map(({ x }) => x.closedBy),
+        issues.map(({ r }) => r.key.resourceType),
+        issues.map(({ r }) => r.key.subject),
+        issues.map(({ r }) => r.tenantId),
+        issues.map(({ x }) => iso(x.from)),
+        issues.map(({ x }) => (x.to === null ? null : iso(x.to))),
+        issues.map(({ x }) => x.reason),
+        issues.map(({ x }) => x.message),
+        issues.map(({ x }) => JSON.stringify(x.eventIds)),
+        issues.map(({ x }) => x.blocking),
       ],
     );
   }
@@ -286,3 +406,6 @@ export class RatingRepository {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** An event as `readForRating` sends it: source, id, type, time (epoch ms), sequence, data. */
+type EventTuple = [string, string, string, number, string | null, Record<string, unknown>];

@@ -4,17 +4,15 @@ import { hostname } from 'node:os';
 import type { AppConfig } from '../config/env.schema';
 import { DataSource, type EntityManager } from 'typeorm';
 import { inTransaction } from '../database/transaction';
-import { EventsRepository } from '../events/events.repository';
 import { distinctResourceKeys, resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { AdvisoryLock } from '../database/locks';
 import { exactForEndedPeriod, periodRange, rateResource } from './core';
-import type { RatedSegment } from './core/types';
+import type { PriceBook, RatedSegment } from './core/types';
 import { segmentFromRow } from './rated-interval.mapper';
-import { FinalizedPeriods } from '../finalized-periods/finalized-periods.repository';
 import { RatingRepository, type NewRating, type ResourceState } from './rating.repository';
 
-/** Lock class of the per-resource advisory locks (the second key is a hash of the resource). */
-const RATING_LOCK_CLASS = 4_711_020;
+/** Price-book versions kept by id (they are immutable); cleared past this many. */
+const BOOK_CACHE_MAX = 10_000;
 
 export type RateOutcome = 'rated' | 'clean' | 'unknown';
 
@@ -25,20 +23,22 @@ export interface RateManyResult {
 }
 
 /**
- * Re-rates resources from their full histories, many in one transaction:
+ * Re-rates resources from their full histories, many in one transaction, in
+ * a fixed number of round trips (each costs both processes a socket write
+ * and a wake-up, which measured more than the work itself):
  *
- * 1. take each resource's advisory lock, in lock-key order (two workers never
- *    rate one resource at once, on any number of replicas; a crash releases
- *    them with the connection; the fixed order means two batches never
- *    deadlock);
- * 2. read each `change_seq` — BEFORE loading events and books, so what is
- *    loaded is at least what that number stands for;
+ * 1. take the pricing lock shared and each resource's advisory lock, in
+ *    lock-key order (`lockForRating`);
+ * 2. read, in one statement and so from one snapshot, each resource's
+ *    `change_seq` with every event it stands for, the finalized periods and
+ *    the ids of the price books that apply (`readForRating`); versions not
+ *    yet in the in-process cache are loaded by id;
  * 3. skip those whose stored rating is current (duplicate jobs are cheap);
- * 4. load every event and price book the rest need in one query each, run
- *    the pure core per resource, and replace intervals and issues wholesale
- *    with a fixed number of statements;
- * 5. record `rated_seq` last — so the `resources` rows ingest also writes
- *    are held only until the commit. Raising it is also what tells cached
+ * 4. run the pure core per resource; record restatements of finalized
+ *    periods (only when there are any);
+ * 5. write intervals, issues and `rated_seq` in one last statement
+ *    (`writeRatings`) — so the `resources` rows ingest also writes are held
+ *    only until the commit. Raising `rated_seq` is also what tells cached
  *    statements of the tenant that they are stale: a trigger moves the
  *    tenant's statement version (StatementVersions).
  *
@@ -50,12 +50,11 @@ export class RatingService {
   private readonly audit: boolean;
   private readonly faultDelayMs: number;
   private readonly worker = `${hostname()}:${process.pid}`;
+  private readonly books = new Map<string, PriceBook>();
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly events: EventsRepository,
     private readonly repo: RatingRepository,
-    private readonly periods: FinalizedPeriods,
     config: ConfigService<AppConfig, true>,
   ) {
     this.audit = config.get('RATING_AUDIT', { infer: true });
@@ -74,16 +73,8 @@ export class RatingService {
     return inTransaction(
       this.dataSource,
       async (em) => {
-        // Shared: ratings run side by side, but never while a period is being
-        // finalized or a price book created (they take it exclusively).
-        await em.query('SELECT pg_advisory_xact_lock_shared($1)', [AdvisoryLock.PRICING]);
-        // Sorted by lock key (two resources may share a hash), taken one by one.
-        const [{ locked_at: lockedAt }]: { locked_at: Date }[] = await em.query(
-          `SELECT count(pg_advisory_xact_lock($1, h)), clock_timestamp() AS locked_at
-             FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY h) AS l`,
-          [RATING_LOCK_CLASS, keys.map(resourceKeyString)],
-        );
-        const states = await this.repo.resourceStates(em, keys);
+        const lockedAt = await this.repo.lockForRating(em, keys, AdvisoryLock.PRICING);
+        const { states, finalized, bookIds } = await this.repo.readForRating(em, keys);
         const dirty = [...states.values()].filter((s) => s.ratedSeq !== s.changeSeq);
         const result = {
           rated: dirty.length,
@@ -92,14 +83,7 @@ export class RatingService {
         };
         if (dirty.length === 0) return result;
 
-        // one connection inside the transaction: one query at a time
-        const events = await this.events.eventsOfMany(
-          em,
-          dirty.map((d) => d.key),
-        );
-        const books = await this.repo.booksForTenants(em, [
-          ...new Set(dirty.map((d) => d.tenantId)),
-        ]);
+        const books = await this.booksOf(em, bookIds);
         const ratings: NewRating[] = dirty.map((d) => ({
           key: d.key,
           tenantId: d.tenantId,
@@ -107,14 +91,13 @@ export class RatingService {
           result: rateResource({
             resourceType: d.key.resourceType,
             tenantId: d.tenantId,
-            events: events.get(resourceKeyString(d.key)) ?? [],
-            books: books.get(d.tenantId) ?? [],
+            events: d.events ?? [],
+            books: books.filter((b) => b.tenantId === null || b.tenantId === d.tenantId),
           }),
         }));
-        await this.recordRestatements(em, ratings, states);
-        await this.repo.replaceRatings(em, ratings);
+        await this.recordRestatements(em, ratings, states, finalized);
         // Last: also what moves cached statements' tokens (by trigger).
-        await this.repo.markRated(em, ratings);
+        await this.repo.writeRatings(em, ratings);
         if (this.audit) {
           await em.query(
             `INSERT INTO rating_runs (resource_type, subject, worker, locked_at, finished_at)
@@ -134,6 +117,16 @@ export class RatingService {
     );
   }
 
+  /** The books of these ids: from the cache, the missing ones loaded (one query). */
+  private async booksOf(em: EntityManager, ids: string[]): Promise<PriceBook[]> {
+    const missing = ids.filter((id) => !this.books.has(id));
+    if (missing.length > 0) {
+      if (this.books.size + missing.length > BOOK_CACHE_MAX) this.books.clear();
+      for (const b of await this.repo.booksByIds(em, missing)) this.books.set(b.id, b);
+    }
+    return ids.map((id) => this.books.get(id)).filter((b): b is PriceBook => b !== undefined);
+  }
+
   /**
    * A late change to a finalized period never touches its invoice: it is
    * recorded as a restatement of (resource, period), from which the next open
@@ -144,8 +137,8 @@ export class RatingService {
     em: EntityManager,
     ratings: NewRating[],
     states: Map<string, ResourceState>,
+    finalized: string[],
   ): Promise<void> {
-    const finalized = await this.periods.all(em);
     if (finalized.length === 0) return;
     // An event at t changes billing from t on only, and price books cannot
     // touch finalized periods: changes that start after them cannot restate.

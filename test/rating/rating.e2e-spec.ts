@@ -261,6 +261,54 @@ describe(RatingService.name, () => {
     expect(await intervals('vm-late')).toEqual(incremental);
   });
 
+  it('a re-rating rewrites only the intervals that changed', async () => {
+    const tenantId = 't-diff';
+    await post([
+      cloudEvent('vm.created', 'vm-diff', '2026-10-01T00:00:00Z', {
+        tenantId,
+        template: 'normal',
+        state: 'running',
+      }),
+      cloudEvent('vm.stopped', 'vm-diff', '2026-10-02T00:00:00Z', { tenantId }),
+    ]);
+    await t.ratingSettled();
+    /** Each stored interval's start and row version (xmin changes when a row is rewritten). */
+    const versions = async () =>
+      (
+        await t.db.query<{ from_at: Date; v: string }>(
+          `SELECT from_at, xmin::text AS v FROM rated_intervals WHERE subject = 'vm-diff' ORDER BY from_at`,
+        )
+      ).rows.map((r) => [r.from_at.toISOString(), r.v]);
+    const [running, stopped] = await versions();
+    expect([running[0], stopped[0]]).toEqual([
+      '2026-10-01T00:00:00.000Z',
+      '2026-10-02T00:00:00.000Z',
+    ]);
+
+    // a re-rating that changes nothing writes no interval
+    await t.db.query(
+      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject = 'vm-diff'`,
+    );
+    expect(await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-diff' })).toBe(
+      'rated',
+    );
+    expect(await versions()).toEqual([running, stopped]);
+
+    // a start closes the stopped interval and opens a third; the first stays as it was
+    await post([cloudEvent('vm.started', 'vm-diff', '2026-10-03T00:00:00Z', { tenantId })]);
+    await t.ratingSettled();
+    const after = await versions();
+    expect(after).toHaveLength(3);
+    expect(after[0]).toEqual(running);
+    expect(after[1][0]).toBe(stopped[0]);
+    expect(after[1][1]).not.toBe(stopped[1]);
+    expect(await intervals('vm-diff')).toEqual([
+      expect.objectContaining({ state: 'running', closed_by: expect.any(String) }),
+      expect.objectContaining({ state: 'stopped', to_at: new Date('2026-10-03T00:00:00Z') }),
+      expect.objectContaining({ state: 'running', to_at: null, closed_by: null }),
+    ]);
+  });
+
   it('re-rating twice leaves the same rows (jobs are idempotent)', async () => {
     const before = await intervals('vm-r');
     await t.db.query(
