@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared';
 import { resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { toCorePriceBook } from '../price-books/price-book.mapper';
 import { PriceBookVersionEntity } from '../price-books/price-book-version.entity';
@@ -51,10 +52,13 @@ export class RatingRepository {
       change_seq: string;
       rated_seq: string;
       dirty_from: Date | null;
-    }[] = await em.query(
+    }[] = await preparedQuery(
+      em,
       `SELECT r.resource_type, r.subject, r.tenant_id, r.change_seq::text, r.rated_seq::text, r.dirty_from
          FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
-         JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub`,
+         -- one primary-key lookup per key, whatever the planner thinks of the
+         -- table (OFFSET 0 keeps the subquery from being flattened into a join)
+         CROSS JOIN LATERAL (SELECT * FROM resources r WHERE r.resource_type = u.rt AND r.subject = u.sub OFFSET 0) AS r`,
       [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
     );
     return new Map(
@@ -95,9 +99,19 @@ export class RatingRepository {
    */
   async lockForRating(em: EntityManager, keys: ResourceKey[], pricingLock: number): Promise<Date> {
     // The CTE is joined under the sort that orders the resource locks, so the
-    // shared lock is always taken first, whatever the plan.
-    const [{ locked_at: lockedAt }]: { locked_at: Date }[] = await em.query(
-      `WITH pricing AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared($3))
+    // shared lock is always taken first, whatever the plan. The same
+    // statement turns sequential scans off for the rest of the transaction
+    // (`set_config(…, true)`): with ~100 keys against tables of tens of
+    // thousands of rows the planner priced a hash join over a whole-table
+    // scan close to ~100 index lookups and chose it, which measured ~16 ms a
+    // scan of rated_intervals at 36,000 rows against well under 1 ms by index.
+    // JIT goes off with it: the penalty seqscan = off adds to a plan's cost
+    // (even where no other path exists) pushed the read past jit_above_cost,
+    // and compiling it took 1.4 s.
+    const [{ locked_at: lockedAt }]: { locked_at: Date }[] = await preparedQuery(
+      em,
+      `WITH plan AS MATERIALIZED (SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)),
+            pricing AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared($3) FROM plan)
        SELECT count(pg_advisory_xact_lock($1, l.h)), clock_timestamp() AS locked_at
          FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k, pricing ORDER BY h) AS l`,
       [RATING_LOCK_CLASS, keys.map(resourceKeyString), pricingLock],
@@ -126,7 +140,8 @@ export class RatingRepository {
       ][];
       finalized: string[];
       book_ids: string[];
-    }[] = await em.query(
+    }[] = await preparedQuery(
+      em,
       `WITH r AS MATERIALIZED (
          SELECT r.resource_type, r.subject, r.tenant_id, r.change_seq, r.rated_seq, r.dirty_from FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
            JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub)
@@ -237,16 +252,22 @@ export class RatingRepository {
         const k = `${resourceKeyString(r.key)}\u0000${x.from}\u0000${x.reason}`;
         return !seen.has(k) && seen.add(k);
       });
-    await em.query(
+    await preparedQuery(
+      em,
       `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(rt, sub, seq)),
        n AS (SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
                                   $9::text[], $10::text[], $11::int[], $12::numeric[], $13::uuid[], $14::text[],
                                   $15::numeric[], $16::numeric[], $17::numeric[], $18::text[], $19::text[])
                       AS n(rt, sub, ten, f, t, tpl, st, rsc, sz, pb, cur, w, pph, hr, ob, cb)),
+       -- stored keys EXCEPT new keys: a set operation (hashed), never a scan
+       -- of the new rows per stored row (measured 76 ms for 134 × 324)
        gone AS (
-         DELETE FROM rated_intervals t USING k
-          WHERE t.resource_type = k.rt AND t.subject = k.sub
-            AND NOT EXISTS (SELECT 1 FROM n WHERE n.rt = t.resource_type AND n.sub = t.subject AND n.f = t.from_at)),
+         DELETE FROM rated_intervals t
+          USING (SELECT x.resource_type, x.subject, x.from_at
+                   FROM k JOIN rated_intervals x ON x.resource_type = k.rt AND x.subject = k.sub
+                 EXCEPT
+                 SELECT n.rt, n.sub, n.f FROM n) AS d
+          WHERE t.resource_type = d.resource_type AND t.subject = d.subject AND t.from_at = d.from_at),
        written AS (
          INSERT INTO rated_intervals AS t (resource_type, subject, tenant_id, from_at, to_at, template, state,
                                            real_server_count, size_gb, price_book_id, currency, weight,
@@ -269,10 +290,13 @@ export class RatingRepository {
                                   $25::text[], $26::text[], $27::text[], $28::boolean[])
                       AS i(rt, sub, ten, f, t, r, m, e, b)),
        resolved AS (
-         DELETE FROM rating_issues t USING k
-          WHERE t.resource_type = k.rt AND t.subject = k.sub
-            AND NOT EXISTS (SELECT 1 FROM i WHERE i.rt = t.resource_type AND i.sub = t.subject
-                                              AND i.f = t.from_at AND i.r = t.reason)),
+         DELETE FROM rating_issues t
+          USING (SELECT x.resource_type, x.subject, x.from_at, x.reason
+                   FROM k JOIN rating_issues x ON x.resource_type = k.rt AND x.subject = k.sub
+                 EXCEPT
+                 SELECT i.rt, i.sub, i.f, i.r FROM i) AS d
+          WHERE t.resource_type = d.resource_type AND t.subject = d.subject AND t.from_at = d.from_at
+            AND t.reason = d.reason),
        found AS (
          INSERT INTO rating_issues AS t (resource_type, subject, tenant_id, from_at, to_at, reason, message,
                                          event_ids, blocking)
