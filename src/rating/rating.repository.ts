@@ -267,7 +267,8 @@ export class RatingRepository {
                    FROM k JOIN rated_intervals x ON x.resource_type = k.rt AND x.subject = k.sub
                  EXCEPT
                  SELECT n.rt, n.sub, n.f FROM n) AS d
-          WHERE t.resource_type = d.resource_type AND t.subject = d.subject AND t.from_at = d.from_at),
+          WHERE t.resource_type = d.resource_type AND t.subject = d.subject AND t.from_at = d.from_at
+         RETURNING 1),
        written AS (
          INSERT INTO rated_intervals AS t (resource_type, subject, tenant_id, from_at, to_at, template, state,
                                            real_server_count, size_gb, price_book_id, currency, weight,
@@ -285,7 +286,8 @@ export class RatingRepository {
                 IS DISTINCT FROM
                 (EXCLUDED.tenant_id, EXCLUDED.to_at, EXCLUDED.template, EXCLUDED.state, EXCLUDED.real_server_count,
                  EXCLUDED.size_gb::text, EXCLUDED.price_book_id, EXCLUDED.currency, EXCLUDED.weight::text,
-                 EXCLUDED.price_per_hour::text, EXCLUDED.hourly_rate::text, EXCLUDED.opened_by, EXCLUDED.closed_by)),
+                 EXCLUDED.price_per_hour::text, EXCLUDED.hourly_rate::text, EXCLUDED.opened_by, EXCLUDED.closed_by)
+         RETURNING 1),
        i AS (SELECT * FROM unnest($20::text[], $21::text[], $22::text[], $23::timestamptz[], $24::timestamptz[],
                                   $25::text[], $26::text[], $27::text[], $28::boolean[])
                       AS i(rt, sub, ten, f, t, r, m, e, b)),
@@ -296,7 +298,8 @@ export class RatingRepository {
                  EXCEPT
                  SELECT i.rt, i.sub, i.f, i.r FROM i) AS d
           WHERE t.resource_type = d.resource_type AND t.subject = d.subject AND t.from_at = d.from_at
-            AND t.reason = d.reason),
+            AND t.reason = d.reason
+         RETURNING 1),
        found AS (
          INSERT INTO rating_issues AS t (resource_type, subject, tenant_id, from_at, to_at, reason, message,
                                          event_ids, blocking)
@@ -307,7 +310,8 @@ export class RatingRepository {
                 event_ids = EXCLUDED.event_ids, blocking = EXCLUDED.blocking
           WHERE (t.tenant_id, t.to_at, t.message, t.event_ids, t.blocking)
                 IS DISTINCT FROM (EXCLUDED.tenant_id, EXCLUDED.to_at, EXCLUDED.message, EXCLUDED.event_ids,
-                                  EXCLUDED.blocking))
+                                  EXCLUDED.blocking)
+         RETURNING 1)
        UPDATE resources r
           SET rated_seq = GREATEST(r.rated_seq, u.seq),
               rated_at = now(),
@@ -315,6 +319,11 @@ export class RatingRepository {
               dirty_from = CASE WHEN r.change_seq <= u.seq THEN NULL ELSE r.dirty_from END
          FROM (SELECT k.rt, k.sub, k.seq
                  FROM k JOIN resources l ON l.resource_type = k.rt AND l.subject = k.sub
+                -- a one-time filter on the other parts' results: they run to
+                -- completion before the first resource row is locked, so
+                -- ingest waits for these rows only from here to the commit
+                WHERE (SELECT count(*) FROM gone) + (SELECT count(*) FROM written)
+                    + (SELECT count(*) FROM resolved) + (SELECT count(*) FROM found) >= 0
                 ORDER BY k.rt COLLATE "C", k.sub COLLATE "C"
                   FOR NO KEY UPDATE OF l) AS u
         WHERE r.resource_type = u.rt AND r.subject = u.sub`,
