@@ -8,7 +8,7 @@ import { distinctResourceKeys, type ResourceKey } from '../events/resource-key';
 
 export const RATING_QUEUE = 'billing-rating';
 /** Resources per rating job: one HTTP batch of events becomes a handful of jobs. */
-export const RESOURCES_PER_JOB = 100;
+export const RESOURCES_PER_JOB = 250;
 
 export interface RateJobData {
   /** [resourceType, subject] pairs. */
