@@ -59,10 +59,9 @@ export async function freshDatabase(): Promise<BenchDb> {
   });
   const pool = new Pool({ connectionString: url, max: 8 });
   // drop() ends the pool, then drops the database WITH (FORCE): a backend
-  // that has not exited yet is terminated, and its FATAL must not crash the
-  // bench from a client the pool is already closing (a query's own error
-  // still rejects that query).
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  // that has not exited yet is terminated, and the pool re-emits its FATAL,
+  // which must not crash the bench (a query's own error still rejects it).
+  pool.on('error', () => undefined);
   return {
     url,
     pool,
