@@ -380,7 +380,8 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
       '202 → on statement max (ms)': percentile(delays, 100),
       'ratings (resource re-rated, approx.)': ratings,
       'ratings per event': ratings / accepted,
-      'service DB transactions (approx.)': statsAfter.commits - statsBefore.commits - benchQueries,
+      'service DB transactions (approx.)':
+        statsAfter.commits - statsBefore.commits - benchQueries - pgMeter.queries,
       'POST latency p50 (ms)': percentile(postMs, 50),
       'POST latency p99 (ms)': percentile(postMs, 99),
       ...Object.fromEntries(

@@ -46,6 +46,8 @@ export class BackendCpuMeter {
   private readonly baseline = new Map<number, number>();
   private readonly last = new Map<number, number>();
   private ready: Promise<void>;
+  /** Queries the meter has sent (each one transaction in the bench's database). */
+  queries = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -72,6 +74,7 @@ export class BackendCpuMeter {
   }
 
   private async read(): Promise<Map<number, number>> {
+    this.queries++;
     const { rows } = await this.pool.query<{ pid: number }>(
       'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
       [this.applicationName],
