@@ -207,9 +207,11 @@ export class Load {
             const batch = resend
               ? this.ackedBatches[Math.floor(Math.random() * this.ackedBatches.length)]
               : this.source.nextBatch(this.opts.batch ?? 20);
-            if (resend) this.stats.resends++;
             await this.send(batch);
-            if (!resend) this.ackedBatches.push(batch);
+            // counted once answered, as its duplicates are: a snapshot of both
+            // taken while resends are in flight stays consistent
+            if (resend) this.stats.resends++;
+            else this.ackedBatches.push(batch);
             await sleep(30);
           }
         })(),
@@ -373,7 +375,7 @@ export async function check(
     const until = Date.now() + settleMs;
     for (;;) {
       const { rows } = await db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL',
+        'SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks',
       );
       if (rows[0].n === 0) break;
       if (Date.now() > until) {
