@@ -7,6 +7,7 @@ import { TenantStatementVersions1763784000000 } from './1763784000000-tenant-sta
 import { WritePathsWithoutFkLocks1763787600000 } from './1763787600000-write-paths-without-fk-locks';
 import { ResourcesHotUpdates1763791200000 } from './1763791200000-resources-hot-updates';
 import { StatementVersionsMovedByRating1763798400000 } from './1763798400000-statement-versions-moved-by-rating';
+import { RatingMarks1763805600000 } from './1763805600000-rating-marks';
 
 export const migrations = [
   PriceBooks1763769600000,
@@ -17,4 +18,5 @@ export const migrations = [
   WritePathsWithoutFkLocks1763787600000,
   ResourcesHotUpdates1763791200000,
   StatementVersionsMovedByRating1763798400000,
+  RatingMarks1763805600000,
 ];

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared';
 import { Decimal } from '../rating/core/decimal';
 import type { RatingEvent, ResourceType } from '../rating/core/types';
 import { distinctResourceKeys, type ResourceKey } from './resource-key';
@@ -20,17 +21,19 @@ export interface TenantConflict {
 }
 
 /**
- * Events and resources. Writes are batched (`unnest`, one statement per
- * table); resource rows are written last and in key order, so concurrent
- * batches lock them in the same order and briefly. Events are only ever
- * inserted.
+ * Events, resources and the "needs rating" marks. Ingest only ever inserts:
+ * events, a resource's row when it is new (`ON CONFLICT DO NOTHING` takes no
+ * lock on a row that exists), and one mark per resource per transaction. So
+ * concurrent batches and ratings never wait for each other's rows.
  */
 @Injectable()
 export class EventsRepository {
   /**
-   * Inserts the events that are new; `(source, id)` already stored with the
-   * same content are duplicates, with other content conflicts. Events must be
-   * distinct by (source, id).
+   * Inserts the events that are new, and the rows of resources not seen
+   * before (with the event's tenant), in one statement; `(source, id)`
+   * already stored with the same content are duplicates, with other content
+   * conflicts. Events must be distinct by (source, id), and each resource
+   * have one tenant in the batch (`findBatchConflicts`).
    */
   async insertEvents(
     em: EntityManager,
@@ -43,12 +46,23 @@ export class EventsRepository {
     // The batch as one JSON array of objects, unpacked by json_to_recordset:
     // one JSON.stringify instead of eleven array literals, which pg escapes
     // element by element (the two JSON texts character by character).
-    const rows: { source: string; id: string }[] = await em.query(
-      `INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, sequence, data, raw, content_hash, via)
+    // New resources are inserted in key order (`COLLATE "C"`): a batch waits
+    // for another's uncommitted insert of the same key, and the fixed order
+    // means two batches never wait for each other in a circle.
+    const rows: { source: string; id: string }[] = await preparedQuery(
+      em,
+      `WITH u AS MATERIALIZED (
+         SELECT * FROM ROWS FROM (json_to_recordset($1::json) AS (s text, i text, rt text, sub text, ten text, ty text,
+                                                                  t timestamptz, seq numeric, d jsonb, r jsonb, h text))
+                  WITH ORDINALITY AS u(s, i, rt, sub, ten, ty, t, seq, d, r, h, n)),
+       created AS (
+         INSERT INTO resources (resource_type, subject, tenant_id)
+         SELECT rt, sub, min(ten) FROM u GROUP BY rt, sub ORDER BY rt COLLATE "C", sub COLLATE "C"
+         ON CONFLICT (resource_type, subject) DO NOTHING
+         RETURNING 1)
+       INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, sequence, data, raw, content_hash, via)
        SELECT s, i, rt, sub, ten, ty, t, seq, d, r, h, $2
-         FROM ROWS FROM (json_to_recordset($1::json) AS (s text, i text, rt text, sub text, ten text, ty text,
-                                                         t timestamptz, seq numeric, d jsonb, r jsonb, h text))
-              WITH ORDINALITY AS u(s, i, rt, sub, ten, ty, t, seq, d, r, h, n)
+         FROM u
         ORDER BY n
        ON CONFLICT (source, id) DO NOTHING
        RETURNING source, id`,
@@ -89,15 +103,14 @@ export class EventsRepository {
   }
 
   /**
-   * Creates or marks, as needing rating, the resources of newly stored
-   * events — one `INSERT … ON CONFLICT DO UPDATE`, rows taken in key order
-   * (`COLLATE "C"`, as rating's mark does), so concurrent batches lock them in
-   * the same order and never deadlock. It runs last in the ingest
-   * transaction: a resource row is held only from here to the commit.
-   * `change_seq` + 1 is the durable mark; `dirty_from` keeps the earliest
-   * event time not yet rated; `deleted_at` the earliest deletion seen, which
-   * lets a new price book skip resources that ended before it. A resource
-   * that belongs to another tenant is not touched and is answered.
+   * Marks the resources of newly stored events as needing rating: one
+   * `rating_marks` row each, with the earliest event time (rating changes
+   * nothing before it) and the earliest deletion. Insert-only, so it never
+   * waits for a batch or a rating that holds the same resource. Runs after
+   * `insertEvents` (whose resource rows are committed or this
+   * transaction's own by then, and so visible here): a resource that belongs
+   * to another tenant is answered instead, and then nothing is marked (the
+   * caller rolls back).
    */
   async markChanged(em: EntityManager, events: IncomingEvent[]): Promise<TenantConflict[]> {
     const keys = distinctResourceKeys(events);
@@ -112,43 +125,38 @@ export class EventsRepository {
         deletedAt.set(k, Math.min(deletedAt.get(k) ?? Infinity, e.time));
     }
     const ks = keys.map((k) => `${k.resourceType}/${k.subject}`);
-    const params = [
-      keys.map((k) => k.resourceType),
-      keys.map((k) => k.subject),
-      ks.map((k) => tenant.get(k)!),
-      ks.map((k) => {
-        const d = deletedAt.get(k);
-        return d === undefined ? null : new Date(d).toISOString();
-      }),
-      ks.map((k) => new Date(earliest.get(k)!).toISOString()),
-    ];
-    const marked: { resource_type: string; subject: string }[] = await em.query(
-      `INSERT INTO resources AS r (resource_type, subject, tenant_id, deleted_at, dirty_from)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
-              AS u(rt, sub, ten, del, earliest)
-        ORDER BY u.rt COLLATE "C", u.sub COLLATE "C"
-       ON CONFLICT (resource_type, subject) DO UPDATE
-          SET change_seq = r.change_seq + 1,
-              dirty_since = COALESCE(r.dirty_since, now()),
-              dirty_from = LEAST(r.dirty_from, EXCLUDED.dirty_from),
-              deleted_at = LEAST(r.deleted_at, EXCLUDED.deleted_at)
-        WHERE r.tenant_id = EXCLUDED.tenant_id
-       RETURNING r.resource_type, r.subject`,
-      params,
-    );
-    if (marked.length === keys.length) return [];
-    // Rare: a resource of another tenant (its row was left as it was).
     const rows: {
       resource_type: ResourceType;
       subject: string;
       tenant_id: string;
       wanted: string;
-    }[] = await em.query(
-      `SELECT r.resource_type, r.subject, r.tenant_id, u.ten AS wanted
-         FROM unnest($1::text[], $2::text[], $3::text[]) AS u(rt, sub, ten)
-         JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub
-        WHERE r.tenant_id <> u.ten`,
-      params.slice(0, 3),
+    }[] = await preparedQuery(
+      em,
+      `WITH u AS MATERIALIZED (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+                AS u(rt, sub, ten, del, earliest)),
+       -- one primary-key lookup per key (OFFSET 0 keeps it from being
+       -- flattened into a join the planner may turn into a table scan)
+       foreign_owned AS MATERIALIZED (
+         SELECT r.resource_type, r.subject, r.tenant_id, u.ten AS wanted
+           FROM u CROSS JOIN LATERAL (SELECT * FROM resources r
+                                       WHERE r.resource_type = u.rt AND r.subject = u.sub OFFSET 0) AS r
+          WHERE r.tenant_id <> u.ten),
+       marked AS (
+         INSERT INTO rating_marks (resource_type, subject, from_at, deleted_at)
+         SELECT rt, sub, earliest, del FROM u WHERE NOT EXISTS (SELECT FROM foreign_owned)
+         RETURNING 1)
+       SELECT * FROM foreign_owned`,
+      [
+        keys.map((k) => k.resourceType),
+        keys.map((k) => k.subject),
+        ks.map((k) => tenant.get(k)!),
+        ks.map((k) => {
+          const d = deletedAt.get(k);
+          return d === undefined ? null : new Date(d).toISOString();
+        }),
+        ks.map((k) => new Date(earliest.get(k)!).toISOString()),
+      ],
     );
     return rows.map((r) => ({
       kind: 'tenant',

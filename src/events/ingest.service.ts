@@ -94,8 +94,10 @@ export class IngestService {
     return inTransaction(
       this.dataSource,
       async (em) => {
-        // Events first (no resource row is touched), the resources' marks last:
-        // the rows concurrent batches and ratings share are held only until the commit.
+        // Only inserts: events and new resources in one statement, then the
+        // marks (and the tenant check, which needs the resource rows that
+        // statement waited for). No row that concurrent batches or ratings
+        // write is locked.
         const result = await this.events.insertEvents(em, [...unique.values()], via);
         const tenantConflicts =
           result.inserted.length > 0 ? await this.events.markChanged(em, result.inserted) : [];

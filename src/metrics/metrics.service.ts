@@ -111,7 +111,9 @@ export class MetricsService {
   private async collectLag(): Promise<void> {
     const rows: { lag: string | null; n: number }[] = await withTimeout(
       this.dataSource.query(
-        `SELECT EXTRACT(epoch FROM now() - min(dirty_since))::text AS lag, count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL`,
+        `SELECT EXTRACT(epoch FROM now() - min(marked_at))::text AS lag,
+                count(DISTINCT (resource_type, subject))::int AS n
+           FROM rating_marks`,
       ),
       2000,
     );

@@ -8,25 +8,30 @@ import { attributesOf } from '../events/events.repository';
 import type { PriceBook, RatingEvent, RatingResult, ResourceType } from '../rating/core/types';
 import { RATED_INTERVAL_COLUMNS, type RatedIntervalRow } from './rated-interval.mapper';
 
-/** A resource's new rating, and the `change_seq` it reflects. */
+/** A resource's new rating, and the marks it settles. */
 export interface NewRating {
   key: ResourceKey;
   tenantId: string;
   result: RatingResult;
-  ratedSeq: string;
+  /** The `rating_marks` ids read with the events this rating reflects: deleted with its write. */
+  markIds: string[];
+  /** The earliest deletion among those marks (epoch ms), carried to `resources.deleted_at`. */
+  deletedAt: number | null;
 }
 
 export interface ResourceState {
   tenantId: string;
-  changeSeq: string;
-  ratedSeq: string;
-  /** Earliest event time not reflected by the stored rating (null: none pending). */
+  /** The ids of the resource's pending marks (empty: its stored rating is current). */
+  markIds: string[];
+  /** Earliest event time not reflected by the stored rating (null: from the start, or none pending). */
   dirtyFrom: Date | null;
+  /** The earliest deletion among the pending marks (epoch ms). */
+  deletedAt: number | null;
 }
 
 /** What one read gives a rating transaction (`readForRating`). */
 export interface RatingRead {
-  /** Each requested resource that exists, by `resourceKeyString`; `events` only for those behind. */
+  /** Each requested resource that exists, by `resourceKeyString`; `events` only for those with marks. */
   states: Map<string, ResourceState & { key: ResourceKey; events: RatingEvent[] | null }>;
   /** Every finalized period, oldest first. */
   finalized: string[];
@@ -40,52 +45,23 @@ const RATING_LOCK_CLASS = 4_711_020;
 /** Rating state, price books as the core wants them, and the rating output tables. */
 @Injectable()
 export class RatingRepository {
-  /** The rating state of several resources (one query); unknown keys are absent. */
-  async resourceStates(
-    em: EntityManager,
-    keys: ResourceKey[],
-  ): Promise<Map<string, ResourceState & { key: ResourceKey }>> {
-    const rows: {
-      resource_type: ResourceType;
-      subject: string;
-      tenant_id: string;
-      change_seq: string;
-      rated_seq: string;
-      dirty_from: Date | null;
-    }[] = await preparedQuery(
-      em,
-      `SELECT r.resource_type, r.subject, r.tenant_id, r.change_seq::text, r.rated_seq::text, r.dirty_from
-         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
-         -- one primary-key lookup per key, whatever the planner thinks of the
-         -- table (OFFSET 0 keeps the subquery from being flattened into a join)
-         CROSS JOIN LATERAL (SELECT * FROM resources r WHERE r.resource_type = u.rt AND r.subject = u.sub OFFSET 0) AS r`,
-      [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
-    );
-    return new Map(
-      rows.map((r) => [
-        resourceKeyString({ resourceType: r.resource_type, subject: r.subject }),
-        {
-          key: { resourceType: r.resource_type, subject: r.subject },
-          tenantId: r.tenant_id,
-          changeSeq: r.change_seq,
-          ratedSeq: r.rated_seq,
-          dirtyFrom: r.dirty_from,
-        },
-      ]),
-    );
-  }
-
   /**
-   * Of some resources, those whose stored rating is behind (one query, no
-   * lock): lets a job skip the clean ones without opening a transaction each.
-   * The rating transaction re-checks under the lock, so a stale answer here
+   * Of some resources, those with pending marks (one query, no lock): lets a
+   * job skip the clean ones without opening a transaction each. The rating
+   * transaction re-reads the marks under the lock, so a stale answer here
    * only costs or saves a little work.
    */
   async dirtyAmong(em: EntityManager, keys: ResourceKey[]): Promise<ResourceKey[]> {
     if (keys.length === 0) return [];
-    return [...(await this.resourceStates(em, keys)).values()]
-      .filter((s) => s.ratedSeq !== s.changeSeq)
-      .map((s) => s.key);
+    const rows: { resource_type: ResourceType; subject: string }[] = await preparedQuery(
+      em,
+      `SELECT u.rt AS resource_type, u.sub AS subject
+         FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
+        -- one index probe per key, whatever the planner thinks of the table
+        WHERE EXISTS (SELECT FROM rating_marks m WHERE m.resource_type = u.rt AND m.subject = u.sub OFFSET 0)`,
+      [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
+    );
+    return rows.map((r) => ({ resourceType: r.resource_type, subject: r.subject }));
   }
 
   /**
@@ -121,11 +97,11 @@ export class RatingRepository {
 
   /**
    * Everything a rating needs, in one statement (so from one snapshot): each
-   * resource's state and, for those whose rating is behind, every stored
-   * event (so the events are exactly those the `change_seq` read with them
-   * stands for); the finalized periods; the ids of the price-book versions
-   * that can price them. One row, as JSON: one parse instead of one row per
-   * event.
+   * resource's tenant and pending marks and, for those with marks, every
+   * stored event (a mark and its events are committed together, so the
+   * events are exactly those the marks read with them stand for); the
+   * finalized periods; the ids of the price-book versions that can price
+   * them. One row, as JSON: one parse instead of one row per event.
    */
   async readForRating(em: EntityManager, keys: ResourceKey[]): Promise<RatingRead> {
     const [row]: {
@@ -133,8 +109,8 @@ export class RatingRepository {
         ResourceType,
         string,
         string,
-        string,
-        string,
+        string[] | null,
+        number | null,
         number | null,
         EventTuple[] | null,
       ][];
@@ -143,13 +119,19 @@ export class RatingRepository {
     }[] = await preparedQuery(
       em,
       `WITH r AS MATERIALIZED (
-         SELECT r.resource_type, r.subject, r.tenant_id, r.change_seq, r.rated_seq, r.dirty_from FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
-           JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub)
+         SELECT r.resource_type, r.subject, r.tenant_id, m.ids, m.from_at, m.deleted_at
+           FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
+           JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub
+           CROSS JOIN LATERAL (SELECT json_agg(m.id::text) AS ids, min(m.from_at) AS from_at,
+                                      min(m.deleted_at) AS deleted_at
+                                 FROM rating_marks m
+                                WHERE m.resource_type = r.resource_type AND m.subject = r.subject) AS m)
        SELECT
          (SELECT coalesce(json_agg(json_build_array(
-                   r.resource_type, r.subject, r.tenant_id, r.change_seq::text, r.rated_seq::text,
-                   (extract(epoch FROM r.dirty_from) * 1000)::bigint,
-                   CASE WHEN r.change_seq <> r.rated_seq THEN
+                   r.resource_type, r.subject, r.tenant_id, r.ids,
+                   CASE WHEN isfinite(r.from_at) THEN (extract(epoch FROM r.from_at) * 1000)::bigint END,
+                   (extract(epoch FROM r.deleted_at) * 1000)::bigint,
+                   CASE WHEN r.ids IS NOT NULL THEN
                      (SELECT coalesce(json_agg(json_build_array(e.source, e.id, e.type,
                                (extract(epoch FROM e.time) * 1000)::bigint, e.sequence::text, e.data)), '[]')
                         FROM events e WHERE e.resource_type = r.resource_type AND e.subject = r.subject)
@@ -165,18 +147,18 @@ export class RatingRepository {
       resourceType,
       subject,
       tenantId,
-      changeSeq,
-      ratedSeq,
+      markIds,
       dirtyFrom,
+      deletedAt,
       events,
     ] of row.resources) {
       const key = { resourceType, subject };
       states.set(resourceKeyString(key), {
         key,
         tenantId,
-        changeSeq,
-        ratedSeq,
+        markIds: markIds ?? [],
         dirtyFrom: dirtyFrom === null ? null : new Date(dirtyFrom),
+        deletedAt,
         events:
           events === null
             ? null
@@ -235,11 +217,13 @@ export class RatingRepository {
    *   were: no new row versions, index entries or WAL for them);
    * - issues: likewise, and issues still present keep their row and
    *   `detected_at` (when the problem was first seen);
-   * - `rated_seq` is raised, the `resources` rows (which ingest also
-   *   writes) locked in key order as ingest's `markChanged` does. This is
-   *   the last statement of a rating transaction, so they are held only until
-   *   the commit. Raising it is also what moves the tenant's statement version
-   *   (by trigger).
+   * - the marks the rating read are deleted (exactly those: marks committed
+   *   since stay, and the resource stays marked);
+   * - `rated_seq` is raised (and a deletion the marks saw carried to
+   *   `deleted_at`), the `resources` rows locked in key order. Ingest never
+   *   waits for them (it only inserts); other ratings of the same resources
+   *   wait for the advisory lock first. Raising `rated_seq` is what moves the
+   *   tenant's statement version (by trigger).
    */
   async writeRatings(em: EntityManager, ratings: NewRating[]): Promise<void> {
     if (ratings.length === 0) return;
@@ -252,9 +236,10 @@ export class RatingRepository {
         const k = `${resourceKeyString(r.key)}\u0000${x.from}\u0000${x.reason}`;
         return !seen.has(k) && seen.add(k);
       });
+    const marks = ratings.flatMap((r) => r.markIds.map((id) => ({ r, id })));
     await preparedQuery(
       em,
-      `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(rt, sub, seq)),
+      `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS k(rt, sub, del)),
        n AS (SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
                                   $9::text[], $10::text[], $11::int[], $12::numeric[], $13::uuid[], $14::text[],
                                   $15::numeric[], $16::numeric[], $17::numeric[], $18::text[], $19::text[])
@@ -311,26 +296,31 @@ export class RatingRepository {
           WHERE (t.tenant_id, t.to_at, t.message, t.event_ids, t.blocking)
                 IS DISTINCT FROM (EXCLUDED.tenant_id, EXCLUDED.to_at, EXCLUDED.message, EXCLUDED.event_ids,
                                   EXCLUDED.blocking)
+         RETURNING 1),
+       consumed AS (
+         DELETE FROM rating_marks t
+          USING unnest($29::text[], $30::text[], $31::bigint[]) AS m(rt, sub, id)
+          WHERE t.resource_type = m.rt AND t.subject = m.sub AND t.id = m.id
          RETURNING 1)
        UPDATE resources r
-          SET rated_seq = GREATEST(r.rated_seq, u.seq),
+          SET rated_seq = r.rated_seq + 1,
               rated_at = now(),
-              dirty_since = CASE WHEN r.change_seq <= u.seq THEN NULL ELSE r.dirty_since END,
-              dirty_from = CASE WHEN r.change_seq <= u.seq THEN NULL ELSE r.dirty_from END
-         FROM (SELECT k.rt, k.sub, k.seq
+              deleted_at = LEAST(r.deleted_at, u.del)
+         FROM (SELECT k.rt, k.sub, k.del
                  FROM k JOIN resources l ON l.resource_type = k.rt AND l.subject = k.sub
                 -- a one-time filter on the other parts' results: they run to
                 -- completion before the first resource row is locked, so
                 -- ingest waits for these rows only from here to the commit
                 WHERE (SELECT count(*) FROM gone) + (SELECT count(*) FROM written)
-                    + (SELECT count(*) FROM resolved) + (SELECT count(*) FROM found) >= 0
+                    + (SELECT count(*) FROM resolved) + (SELECT count(*) FROM found)
+                    + (SELECT count(*) FROM consumed) >= 0
                 ORDER BY k.rt COLLATE "C", k.sub COLLATE "C"
                   FOR NO KEY UPDATE OF l) AS u
         WHERE r.resource_type = u.rt AND r.subject = u.sub`,
       [
         ratings.map((r) => r.key.resourceType),
         ratings.map((r) => r.key.subject),
-        ratings.map((r) => r.ratedSeq),
+        ratings.map((r) => (r.deletedAt === null ? null : iso(r.deletedAt))),
         segs.map(({ r }) => r.key.resourceType),
         segs.map(({ r }) => r.key.subject),
         segs.map(({ r }) => r.tenantId),
@@ -356,11 +346,14 @@ export class RatingRepository {
         issues.map(({ x }) => x.message),
         issues.map(({ x }) => JSON.stringify(x.eventIds)),
         issues.map(({ x }) => x.blocking),
+        marks.map(({ r }) => r.key.resourceType),
+        marks.map(({ r }) => r.key.subject),
+        marks.map(({ id }) => id),
       ],
     );
   }
 
-  /** Resources whose stored rating is behind, marked at least `olderThanMs` ago; keyset-paged by key. */
+  /** Resources with a mark written at least `olderThanMs` ago; keyset-paged by key. */
   async dirtyResources(
     em: EntityManager,
     olderThanMs: number,
@@ -368,8 +361,8 @@ export class RatingRepository {
     after: ResourceKey | null = null,
   ): Promise<ResourceKey[]> {
     const rows: { resource_type: ResourceType; subject: string }[] = await em.query(
-      `SELECT resource_type, subject FROM resources
-        WHERE dirty_since IS NOT NULL AND dirty_since <= now() - make_interval(secs => $1::double precision / 1000)
+      `SELECT DISTINCT resource_type, subject FROM rating_marks
+        WHERE marked_at <= now() - make_interval(secs => $1::double precision / 1000)
           AND ($3::text IS NULL OR (resource_type, subject) > ($3::text, $4::text))
         ORDER BY resource_type, subject LIMIT $2`,
       [olderThanMs, limit, after?.resourceType ?? null, after?.subject ?? null],
@@ -380,21 +373,24 @@ export class RatingRepository {
   /**
    * After a new price-book version: every resource it may re-price (the
    * tenant's, or everyone's for a global book) that had not ended before it
-   * takes effect is marked as needing rating, in the same transaction.
+   * takes effect is marked as needing rating from then on, in the same
+   * transaction.
    */
   async markRepriced(
     em: EntityManager,
     tenantId: string | null,
     effectiveFrom: Date,
   ): Promise<number> {
-    // TypeORM answers an UPDATE with [rows, rowCount].
-    const [, count]: [unknown[], number] = await em.query(
-      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = COALESCE(dirty_since, now()),
-                            dirty_from = LEAST(dirty_from, $2)
-        WHERE ($1::text IS NULL OR tenant_id = $1) AND (deleted_at IS NULL OR deleted_at > $2)`,
+    const [{ n }]: { n: number }[] = await em.query(
+      `WITH marked AS (
+         INSERT INTO rating_marks (resource_type, subject, from_at)
+         SELECT resource_type, subject, $2 FROM resources
+          WHERE ($1::text IS NULL OR tenant_id = $1) AND (deleted_at IS NULL OR deleted_at > $2)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM marked`,
       [tenantId, effectiveFrom],
     );
-    return count;
+    return n;
   }
 
   /** The stored intervals of some resources (before they are replaced), by resource, in time order. */

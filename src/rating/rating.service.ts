@@ -30,20 +30,23 @@ export interface RateManyResult {
  * 1. take the pricing lock shared and each resource's advisory lock, in
  *    lock-key order (`lockForRating`);
  * 2. read, in one statement and so from one snapshot, each resource's
- *    `change_seq` with every event it stands for, the finalized periods and
- *    the ids of the price books that apply (`readForRating`); versions not
- *    yet in the in-process cache are loaded by id;
- * 3. skip those whose stored rating is current (duplicate jobs are cheap);
+ *    pending marks with every event they stand for, the finalized periods
+ *    and the ids of the price books that apply (`readForRating`); versions
+ *    not yet in the in-process cache are loaded by id;
+ * 3. skip those without marks: their stored rating is current (duplicate
+ *    jobs are cheap);
  * 4. run the pure core per resource; record restatements of finalized
  *    periods (only when there are any);
- * 5. write intervals, issues and `rated_seq` in one last statement
- *    (`writeRatings`) — so the `resources` rows ingest also writes are held
- *    only until the commit. Raising `rated_seq` is also what tells cached
- *    statements of the tenant that they are stale: a trigger moves the
- *    tenant's statement version (StatementVersions).
+ * 5. write intervals and issues, delete the marks read, and raise
+ *    `rated_seq`, in one last statement (`writeRatings`). Raising
+ *    `rated_seq` is what tells cached statements of the tenant that they are
+ *    stale: a trigger moves the tenant's statement version
+ *    (StatementVersions).
  *
- * A crash anywhere rolls the whole transaction back and leaves the resources
- * marked; running it twice leaves the same rows.
+ * A crash anywhere rolls the whole transaction back and leaves the marks;
+ * running it twice leaves the same rows. Marks committed after the read are
+ * not deleted (deletes are by id), so events stored meanwhile get a rating
+ * of their own.
  */
 @Injectable()
 export class RatingService {
@@ -75,7 +78,7 @@ export class RatingService {
       async (em) => {
         const lockedAt = await this.repo.lockForRating(em, keys, AdvisoryLock.PRICING);
         const { states, finalized, bookIds } = await this.repo.readForRating(em, keys);
-        const dirty = [...states.values()].filter((s) => s.ratedSeq !== s.changeSeq);
+        const dirty = [...states.values()].filter((s) => s.markIds.length > 0);
         const result = {
           rated: dirty.length,
           clean: states.size - dirty.length,
@@ -87,7 +90,8 @@ export class RatingService {
         const ratings: NewRating[] = dirty.map((d) => ({
           key: d.key,
           tenantId: d.tenantId,
-          ratedSeq: d.changeSeq,
+          markIds: d.markIds,
+          deletedAt: d.deletedAt,
           result: rateResource({
             resourceType: d.key.resourceType,
             tenantId: d.tenantId,

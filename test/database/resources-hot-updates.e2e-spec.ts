@@ -2,12 +2,13 @@ import { Client } from 'pg';
 import { createTestDatabase } from '../support/test-app';
 
 /**
- * Migration 1763791200000 leaves room on `resources` pages, so that marking a
- * resource that already waits for rating (ingest's upsert: `change_seq` + 1,
- * `dirty_since` kept) is a HOT update: no new index entries. With full pages
- * almost none of these updates can be HOT.
+ * Migration 1763791200000 leaves room on `resources` pages, so that a
+ * rating's update of a resource (`rated_seq` + 1, `rated_at`, `deleted_at`:
+ * no indexed column) is a HOT update: no new index entries. With full pages
+ * almost none of these updates can be HOT. (Ingest no longer updates
+ * resources at all: it inserts marks, migration 1763805600000.)
  */
-describe('resources table: marks of waiting resources are HOT updates', () => {
+describe("resources table: a rating's updates are HOT updates", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let client: Client;
 
@@ -33,14 +34,13 @@ describe('resources table: marks of waiting resources are HOT updates', () => {
     await client.query('BEGIN');
     try {
       await client.query(
-        `INSERT INTO resources (resource_type, subject, tenant_id, dirty_since, dirty_from)
-         SELECT 'vm', 'vm-' || g, 'tenant-a', now(), now() FROM generate_series(1, $1::int) AS g`,
+        `INSERT INTO resources (resource_type, subject, tenant_id)
+         SELECT 'vm', 'vm-' || g, 'tenant-a' FROM generate_series(1, $1::int) AS g`,
         [n],
       );
-      // ingest's mark of a resource already waiting for rating
+      // a rating's update of the resource (writeRatings)
       const updated = await client.query(
-        `UPDATE resources SET change_seq = change_seq + 1, dirty_since = COALESCE(dirty_since, now()),
-                              dirty_from = LEAST(dirty_from, now())`,
+        `UPDATE resources SET rated_seq = rated_seq + 1, rated_at = now(), deleted_at = LEAST(deleted_at, now())`,
       );
       expect(updated.rowCount).toBe(n);
       const { rows } = await client.query<{ hot: string }>(

@@ -300,7 +300,7 @@ describe('fault scenarios', () => {
           async () =>
             (
               await db.query<{ n: number }>(
-                'SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL',
+                'SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks',
               )
             ).rows[0].n === 0,
           60_000,

@@ -242,7 +242,7 @@ describe('billing cycle: statements, invoices, adjustments, export', () => {
     ]);
     // re-rating the same history twice creates no second adjustment
     await t.db.query(
-      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject = 'vm-a1'`,
+      `INSERT INTO rating_marks (resource_type, subject, from_at) SELECT resource_type, subject, '-infinity' FROM resources WHERE subject = 'vm-a1'`,
     );
     await t.app
       .get((await import('../../src/rating/rating.service')).RatingService)

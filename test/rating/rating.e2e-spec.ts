@@ -255,7 +255,7 @@ describe(RatingService.name, () => {
     const incremental = await intervals('vm-late');
     await t.db.query(`DELETE FROM rated_intervals WHERE subject = 'vm-late'`);
     await t.db.query(
-      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject = 'vm-late'`,
+      `INSERT INTO rating_marks (resource_type, subject, from_at) SELECT resource_type, subject, '-infinity' FROM resources WHERE subject = 'vm-late'`,
     );
     await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-late' });
     expect(await intervals('vm-late')).toEqual(incremental);
@@ -287,7 +287,7 @@ describe(RatingService.name, () => {
 
     // a re-rating that changes nothing writes no interval
     await t.db.query(
-      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject = 'vm-diff'`,
+      `INSERT INTO rating_marks (resource_type, subject, from_at) SELECT resource_type, subject, '-infinity' FROM resources WHERE subject = 'vm-diff'`,
     );
     expect(await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-diff' })).toBe(
       'rated',
@@ -312,11 +312,11 @@ describe(RatingService.name, () => {
   it('re-rating twice leaves the same rows (jobs are idempotent)', async () => {
     const before = await intervals('vm-r');
     await t.db.query(
-      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject = 'vm-r'`,
+      `INSERT INTO rating_marks (resource_type, subject, from_at) SELECT resource_type, subject, '-infinity' FROM resources WHERE subject = 'vm-r'`,
     );
     await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-r' });
     await t.db.query(
-      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject = 'vm-r'`,
+      `INSERT INTO rating_marks (resource_type, subject, from_at) SELECT resource_type, subject, '-infinity' FROM resources WHERE subject = 'vm-r'`,
     );
     await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-r' });
     expect(await intervals('vm-r')).toEqual(before);
@@ -344,7 +344,7 @@ describe('the sweeper', () => {
       await q.obliterate({ force: true });
       await q.close();
       const dirty = await api.db.query(
-        `SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL`,
+        `SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks`,
       );
       expect(dirty.rows[0].n).toBe(1);
 
@@ -399,7 +399,8 @@ describe('a rating job with one resource that cannot be rated', () => {
                '{"tenantId": "t-bad", "sizeGb": "not a number"}', '{}', repeat('0', 64), 'http')`,
     );
     await t.db.query(
-      `UPDATE resources SET change_seq = change_seq + 1, dirty_since = now() WHERE subject LIKE 'vm-ok%'`,
+      `INSERT INTO rating_marks (resource_type, subject, from_at) SELECT resource_type, subject, '-infinity' FROM resources
+        WHERE subject LIKE 'vm-ok%' OR subject = 'img-bad'`,
     );
     const job = {
       name: 'rate',
@@ -413,7 +414,7 @@ describe('a rating job with one resource that cannot be rated', () => {
     } as unknown as Job<RateJobData>;
     await expect(t.app.get(RatingProcessor).process(job)).rejects.toThrow();
     const dirty = await t.db.query<{ subject: string }>(
-      `SELECT subject FROM resources WHERE rated_seq < change_seq ORDER BY subject`,
+      `SELECT DISTINCT subject FROM rating_marks ORDER BY subject`,
     );
     expect(dirty.rows.map((r) => r.subject)).toEqual(['img-bad']);
   });

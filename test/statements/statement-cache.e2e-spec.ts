@@ -247,8 +247,7 @@ describe('statement answer cache', () => {
     // A rated interval written behind the service's back (no bump, no rated_seq
     // raised): the answer stays as stored…
     await t.db.query(
-      `INSERT INTO resources (resource_type, subject, tenant_id, change_seq, rated_seq, dirty_since)
-       VALUES ('vm', 'vm-sql', 't-1', 0, 0, NULL)`,
+      `INSERT INTO resources (resource_type, subject, tenant_id, rated_seq) VALUES ('vm', 'vm-sql', 't-1', 0)`,
     );
     await t.db.query(
       `INSERT INTO rated_intervals (resource_type, subject, tenant_id, from_at, to_at, template, state,

@@ -90,7 +90,7 @@ export async function startTestApp(
       const until = Date.now() + timeoutMs;
       for (;;) {
         const { rows } = await db.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL',
+          'SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks',
         );
         if (rows[0].n === 0) return;
         if (Date.now() > until)

@@ -1,0 +1,163 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { AdvisoryLock } from '../../src/database/locks';
+import { RatingRepository } from '../../src/rating/rating.repository';
+import { RatingService } from '../../src/rating/rating.service';
+import { cloudEvent } from '../factories/event.factory';
+import { ADMIN_KEY, startTestApp, type TestApp } from '../support/test-app';
+
+const BATCH = {
+  authorization: `Bearer ${ADMIN_KEY}`,
+  'content-type': 'application/cloudevents-batch+json',
+};
+
+/**
+ * "Needs rating" is an insert-only log (`rating_marks`): ingest never waits
+ * for a row a rating (or another batch) holds, and a rating deletes exactly
+ * the marks it read, so events stored while it runs keep theirs. ROLE=api:
+ * no rating runs behind the test's back.
+ */
+describe('rating marks', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ ROLE: 'api' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const post = (events: unknown[]) => t.http.post('/v1/events').set(BATCH).send(events);
+  const vm = (type: string, subject: string, time: string) =>
+    cloudEvent(type, subject, time, { tenantId: 't-m', template: 'normal', state: 'running' });
+  const marksOf = async (subject: string) =>
+    (
+      await t.db.query<{ id: string }>(
+        'SELECT id::text FROM rating_marks WHERE subject = $1 ORDER BY id',
+        [subject],
+      )
+    ).rows.map((r) => r.id);
+
+  it('stores events while a rating holds the resource row, and marks them', async () => {
+    await post([vm('vm.created', 'vm-held', '2026-10-01T00:00:00Z')]).expect(202);
+    const holder = new Client({ connectionString: t.config.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      // what a rating's write holds until it commits
+      await holder.query(
+        `SELECT 1 FROM resources WHERE resource_type = 'vm' AND subject = 'vm-held' FOR NO KEY UPDATE`,
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const answered = await Promise.race([
+        post([vm('vm.stopped', 'vm-held', '2026-10-02T00:00:00Z')]).then((r) => r.status),
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve('still waiting after 10 s'), 10_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      expect(answered).toBe(202);
+      expect(await marksOf('vm-held')).toHaveLength(2);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+  });
+
+  it('a rating deletes the marks it read, not those committed after its read', async () => {
+    await post([vm('vm.created', 'vm-race', '2026-10-01T00:00:00Z')]).expect(202);
+    const [first] = await marksOf('vm-race');
+    const key = { resourceType: 'vm' as const, subject: 'vm-race' };
+    const repo = new RatingRepository();
+    const runner = t.app.get(DataSource).createQueryRunner();
+    let second: string | undefined;
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await repo.lockForRating(runner.manager, [key], AdvisoryLock.PRICING);
+      const { states } = await repo.readForRating(runner.manager, [key]);
+      const state = states.get('vm/vm-race')!;
+      expect(state.markIds).toEqual([first]);
+      expect(state.events).toHaveLength(1);
+
+      // an event stored while the rating runs: committed after its read
+      await post([vm('vm.stopped', 'vm-race', '2026-10-02T00:00:00Z')]).expect(202);
+      second = (await marksOf('vm-race'))[1];
+      expect(second).toBeDefined();
+
+      await repo.writeRatings(runner.manager, [
+        {
+          key,
+          tenantId: 't-m',
+          result: { segments: [], issues: [] },
+          markIds: state.markIds,
+          deletedAt: null,
+        },
+      ]);
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+    expect(await marksOf('vm-race')).toEqual([second]);
+  });
+
+  it('a crash before the commit leaves every mark', async () => {
+    await post([vm('vm.created', 'vm-crash', '2026-10-01T00:00:00Z')]).expect(202);
+    const before = await marksOf('vm-crash');
+    const key = { resourceType: 'vm' as const, subject: 'vm-crash' };
+    const repo = new RatingRepository();
+    const runner = t.app.get(DataSource).createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await repo.lockForRating(runner.manager, [key], AdvisoryLock.PRICING);
+      const { states } = await repo.readForRating(runner.manager, [key]);
+      await repo.writeRatings(runner.manager, [
+        {
+          key,
+          tenantId: 't-m',
+          result: { segments: [], issues: [] },
+          markIds: states.get('vm/vm-crash')!.markIds,
+          deletedAt: null,
+        },
+      ]);
+      // the connection dies before COMMIT
+      await runner.query('SELECT pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+    expect(await marksOf('vm-crash')).toEqual(before);
+  });
+});
+
+describe('rating marks, rated', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('carries a deletion from the marks to the resource', async () => {
+    await t.http
+      .post('/v1/events')
+      .set(BATCH)
+      .send([
+        cloudEvent('vm.created', 'vm-gone', '2026-10-01T00:00:00Z', {
+          tenantId: 't-m',
+          template: 'normal',
+          state: 'running',
+        }),
+        cloudEvent('vm.deleted', 'vm-gone', '2026-10-03T00:00:00Z', { tenantId: 't-m' }),
+      ])
+      .expect(202);
+    await t.ratingSettled();
+    const { rows } = await t.db.query<{ deleted_at: Date; rated_seq: string }>(
+      `SELECT deleted_at, rated_seq::text FROM resources WHERE subject = 'vm-gone'`,
+    );
+    expect(rows).toEqual([{ deleted_at: new Date('2026-10-03T00:00:00Z'), rated_seq: '1' }]);
+    // nothing pending: a further job is a no-op
+    expect(await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-gone' })).toBe(
+      'clean',
+    );
+  });
+});
