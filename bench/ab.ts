@@ -27,7 +27,7 @@ const FIGURES = [
   'COPY limit (rows/s)',
   '202 → on statement p99 (ms)',
   'POST latency p50 (ms)',
-  'ratings (resource re-rated, approx.)',
+  'ratings (resource re-rated)',
   'service CPU seconds',
   'api CPU seconds',
   'worker CPU seconds',
@@ -92,7 +92,9 @@ function runOnce(v: Version): Record<string, number> {
   const cpu =
     (f['service CPU seconds'] ?? f['api CPU seconds'] + f['worker CPU seconds']) +
     f['PostgreSQL CPU s (service backends)'];
-  return { ...f, [CPU_PER_EVENT]: (cpu / f.events) * 1e6 };
+  // the name revisions before the rating marks (ingest upserted resources) printed
+  const ratings = f['ratings (resource re-rated)'] ?? f['ratings (resource re-rated, approx.)'];
+  return { ...f, 'ratings (resource re-rated)': ratings, [CPU_PER_EVENT]: (cpu / f.events) * 1e6 };
 }
 
 const median = (xs: number[]) => {

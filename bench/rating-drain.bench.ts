@@ -74,7 +74,7 @@ export async function run(): Promise<void> {
     const waitingCount = async () =>
       (
         await db.pool.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL',
+          'SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks',
         )
       ).rows[0].n;
     const waiting = await waitingCount();

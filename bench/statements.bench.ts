@@ -73,8 +73,8 @@ export async function run(): Promise<void> {
       const random = prng(7);
       const subjects = Array.from({ length: resources }, (_, i) => `vm-big-${i}`);
       await db.pool.query(
-        `INSERT INTO resources (resource_type, subject, tenant_id, change_seq, rated_seq, dirty_since, rated_at)
-         SELECT 'vm', s, $2, 1, 1, NULL, now() FROM unnest($1::text[]) AS s`,
+        `INSERT INTO resources (resource_type, subject, tenant_id, rated_seq, rated_at)
+         SELECT 'vm', s, $2, 1, now() FROM unnest($1::text[]) AS s`,
         [subjects, TENANT],
       );
       const cols = {
