@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client, Pool } from 'pg';
 import { migrateWithLock } from '../../src/database/migrate';
 import { priceBookBody } from './workload';
@@ -51,7 +51,7 @@ export async function freshDatabase(): Promise<BenchDb> {
   const u = new URL(SERVER_URL);
   u.pathname = `/${name}`;
   const url = u.toString();
-  await migrateWithLock({
+  await serviceMigrations()({
     databaseUrl: url,
     poolSize: 1,
     connectTimeoutMs: 5000,
@@ -73,6 +73,18 @@ export async function freshDatabase(): Promise<BenchDb> {
       await c.end();
     },
   };
+}
+
+/**
+ * The migration runner of the service under test, so the database has that
+ * service's schema: under `bench:ab` (`BENCH_SERVICE_MAIN`) an older
+ * revision's, which may differ from the one this bench was built with.
+ */
+function serviceMigrations(): typeof migrateWithLock {
+  const own = join(dirname(serviceEntry()), 'database/migrate.js');
+  if (!existsSync(own)) return migrateWithLock;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(own) as { migrateWithLock: typeof migrateWithLock }).migrateWithLock;
 }
 
 /** RSS of a process in bytes, from /proc (Linux). */
