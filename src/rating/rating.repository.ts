@@ -17,6 +17,12 @@ export interface NewRating {
   markIds: string[];
   /** The earliest deletion among those marks (epoch ms), carried to `resources.deleted_at`. */
   deletedAt: number | null;
+  /**
+   * Stored intervals that start before this instant (epoch ms) are left as
+   * they are, and only segments from it on are written: the rating equals the
+   * stored one before it (`rateResourceSince`). null: all are written.
+   */
+  keepBefore: number | null;
 }
 
 export interface ResourceState {
@@ -211,10 +217,11 @@ export class RatingRepository {
    * Writes several resources' new ratings and records what each reflects, in
    * one statement (one round trip, whatever the count):
    *
-   * - intervals: those no longer produced are deleted, new ones inserted, and
-   *   a stored one with the same start is rewritten only when it differs (a
-   *   re-rating after a new event mostly leaves the earlier intervals as they
-   *   were: no new row versions, index entries or WAL for them);
+   * - intervals: only from each rating's `keepBefore` on (earlier ones are
+   *   known to be unchanged, and are neither sent nor compared): those no
+   *   longer produced are deleted, new ones inserted, and a stored one with
+   *   the same start is rewritten only when it differs (no new row versions,
+   *   index entries or WAL for the ones a new event leaves as they were);
    * - issues: likewise, and issues still present keep their row and
    *   `detected_at` (when the problem was first seen);
    * - the marks the rating read are deleted (exactly those: marks committed
@@ -227,7 +234,11 @@ export class RatingRepository {
    */
   async writeRatings(em: EntityManager, ratings: NewRating[]): Promise<void> {
     if (ratings.length === 0) return;
-    const segs = ratings.flatMap((r) => r.result.segments.map((x) => ({ r, x })));
+    const segs = ratings.flatMap((r) =>
+      r.result.segments
+        .filter((x) => r.keepBefore === null || x.from >= r.keepBefore)
+        .map((x) => ({ r, x })),
+    );
     // An issue is (resource, from, reason): the core's are distinct, keep it so.
     const seen = new Set<string>();
     const issues = ratings
@@ -239,7 +250,8 @@ export class RatingRepository {
     const marks = ratings.flatMap((r) => r.markIds.map((id) => ({ r, id })));
     await preparedQuery(
       em,
-      `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS k(rt, sub, del)),
+      `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $32::timestamptz[])
+                      AS k(rt, sub, del, keep)),
        n AS (SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
                                   $9::text[], $10::text[], $11::int[], $12::numeric[], $13::uuid[], $14::text[],
                                   $15::numeric[], $16::numeric[], $17::numeric[], $18::text[], $19::text[])
@@ -250,6 +262,7 @@ export class RatingRepository {
          DELETE FROM rated_intervals t
           USING (SELECT x.resource_type, x.subject, x.from_at
                    FROM k JOIN rated_intervals x ON x.resource_type = k.rt AND x.subject = k.sub
+                                                 AND (k.keep IS NULL OR x.from_at >= k.keep)
                  EXCEPT
                  SELECT n.rt, n.sub, n.f FROM n) AS d
           WHERE t.resource_type = d.resource_type AND t.subject = d.subject AND t.from_at = d.from_at
@@ -349,6 +362,7 @@ export class RatingRepository {
         marks.map(({ r }) => r.key.resourceType),
         marks.map(({ r }) => r.key.subject),
         marks.map(({ id }) => id),
+        ratings.map((r) => (r.keepBefore === null ? null : iso(r.keepBefore))),
       ],
     );
   }

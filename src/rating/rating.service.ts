@@ -6,7 +6,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { inTransaction } from '../database/transaction';
 import { distinctResourceKeys, resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { AdvisoryLock } from '../database/locks';
-import { exactForEndedPeriod, periodRange, rateResource } from './core';
+import { exactForEndedPeriod, periodRange, rateResourceSince } from './core';
 import type { PriceBook, RatedSegment } from './core/types';
 import { segmentFromRow } from './rated-interval.mapper';
 import { RatingRepository, type NewRating, type ResourceState } from './rating.repository';
@@ -35,9 +35,12 @@ export interface RateManyResult {
  *    not yet in the in-process cache are loaded by id;
  * 3. skip those without marks: their stored rating is current (duplicate
  *    jobs are cheap);
- * 4. run the pure core per resource; record restatements of finalized
- *    periods (only when there are any);
- * 5. write intervals and issues, delete the marks read, and raise
+ * 4. run the pure core per resource, which also says before which instant
+ *    the new rating equals the stored one (`rateResourceSince`: every
+ *    change since is at or after the marks' earliest time); record
+ *    restatements of finalized periods (only when there are any);
+ * 5. write the intervals from that instant on and the issues, delete the
+ *    marks read, and raise
  *    `rated_seq`, in one last statement (`writeRatings`). Raising
  *    `rated_seq` is what tells cached statements of the tenant that they are
  *    stale: a trigger moves the tenant's statement version
@@ -87,18 +90,28 @@ export class RatingService {
         if (dirty.length === 0) return result;
 
         const books = await this.booksOf(em, bookIds);
-        const ratings: NewRating[] = dirty.map((d) => ({
-          key: d.key,
-          tenantId: d.tenantId,
-          markIds: d.markIds,
-          deletedAt: d.deletedAt,
-          result: rateResource({
-            resourceType: d.key.resourceType,
+        const ratings: NewRating[] = dirty.map((d) => {
+          // every event and book version since the stored rating is at or
+          // after the marks' earliest time (null: from the start)
+          const cut = d.dirtyFrom?.getTime() ?? -Infinity;
+          const result = rateResourceSince(
+            {
+              resourceType: d.key.resourceType,
+              tenantId: d.tenantId,
+              events: d.events ?? [],
+              books: books.filter((b) => b.tenantId === null || b.tenantId === d.tenantId),
+            },
+            cut,
+          );
+          return {
+            key: d.key,
             tenantId: d.tenantId,
-            events: d.events ?? [],
-            books: books.filter((b) => b.tenantId === null || b.tenantId === d.tenantId),
-          }),
-        }));
+            markIds: d.markIds,
+            deletedAt: d.deletedAt,
+            result,
+            keepBefore: Number.isFinite(result.unchangedBefore) ? result.unchangedBefore : null,
+          };
+        });
         await this.recordRestatements(em, ratings, states, finalized);
         // Last: also what moves cached statements' tokens (by trigger).
         await this.repo.writeRatings(em, ratings);

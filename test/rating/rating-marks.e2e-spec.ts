@@ -90,6 +90,7 @@ describe('rating marks', () => {
           result: { segments: [], issues: [] },
           markIds: state.markIds,
           deletedAt: null,
+          keepBefore: null,
         },
       ]);
       await runner.commitTransaction();
@@ -117,6 +118,7 @@ describe('rating marks', () => {
           result: { segments: [], issues: [] },
           markIds: states.get('vm/vm-crash')!.markIds,
           deletedAt: null,
+          keepBefore: null,
         },
       ]);
       // the connection dies before COMMIT

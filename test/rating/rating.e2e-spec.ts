@@ -261,6 +261,66 @@ describe(RatingService.name, () => {
     expect(await intervals('vm-late')).toEqual(incremental);
   });
 
+  it('rated after every event of a shuffled history, and a new price book midway, it ends as a rating from scratch', async () => {
+    // Each rating writes only from where it can differ from the stored one
+    // (rateResourceSince): the rows it leaves alone must be exactly right.
+    const tenantId = 't-inc';
+    const story = [
+      cloudEvent('vm.created', 'vm-inc', '2026-10-01T00:00:00Z', {
+        tenantId,
+        template: 'normal',
+        state: 'running',
+      }),
+      cloudEvent('vm.stopped', 'vm-inc', '2026-10-03T00:00:00Z', { tenantId }),
+      cloudEvent('vm.started', 'vm-inc', '2026-10-05T00:00:00Z', { tenantId }),
+      cloudEvent('vm.resized', 'vm-inc', '2026-10-06T12:00:00Z', {
+        tenantId,
+        template: 'standard',
+      }),
+      cloudEvent('vm.suspended', 'vm-inc', '2026-10-09T00:00:00Z', { tenantId }),
+      cloudEvent('vm.resumed', 'vm-inc', '2026-10-12T00:00:00Z', { tenantId }),
+      cloudEvent('vm.resized', 'vm-inc', '2026-10-15T00:00:00Z', {
+        tenantId,
+        template: 'enhanced',
+      }),
+      cloudEvent('vm.deleted', 'vm-inc', '2026-10-20T00:00:00Z', { tenantId }),
+    ];
+    const key = { resourceType: 'vm' as const, subject: 'vm-inc' };
+    for (const [i, e] of shuffle(story, 11).entries()) {
+      await post([e]);
+      await t.app.get(RatingService).rate(key);
+      if (i === 3) {
+        const book = priceBookBody({
+          tenantId,
+          effectiveFrom: '2026-10-04T00:00:00Z',
+          vm: {
+            pricePerHour: '0.05',
+            templateWeights: { normal: '1', standard: '2', enhanced: '4' },
+            stateWeights: { running: '1', stopped: '0.1', suspended: '0.5' },
+          },
+        });
+        await t.http.post('/v1/price-books').set(auth).send(book).expect(201);
+        await t.app.get(RatingService).rate(key);
+      }
+    }
+    await t.ratingSettled();
+    const all = async () =>
+      (
+        await t.db.query(
+          `SELECT ${'from_at, to_at, template, state, price_book_id, weight::text, price_per_hour::text, hourly_rate::text, opened_by, closed_by'}
+             FROM rated_intervals WHERE subject = 'vm-inc' ORDER BY from_at`,
+        )
+      ).rows;
+    const incremental = await all();
+    expect(incremental.length).toBeGreaterThanOrEqual(8);
+    await t.db.query(`DELETE FROM rated_intervals WHERE subject = 'vm-inc'`);
+    await t.db.query(
+      `INSERT INTO rating_marks (resource_type, subject, from_at) VALUES ('vm', 'vm-inc', '-infinity')`,
+    );
+    await t.app.get(RatingService).rate(key);
+    expect(await all()).toEqual(incremental);
+  });
+
   it('a re-rating rewrites only the intervals that changed', async () => {
     const tenantId = 't-diff';
     await post([

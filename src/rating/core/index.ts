@@ -16,8 +16,8 @@ export { isPriceFailure } from './pricer';
 export { priceVm } from './price-vm';
 export { priceVs } from './price-vs';
 export { priceImage, tierPrice } from './price-image';
-export type { RateResourceInput } from './rate-resource';
-export { PRICERS, rateResource } from './rate-resource';
+export type { RateResourceInput, RatingSince } from './rate-resource';
+export { PRICERS, rateResource, rateResourceSince } from './rate-resource';
 export {
   isPeriod,
   isPeriodStart,

@@ -3,7 +3,7 @@ import { Decimal } from './decimal';
 import { lineAmount } from './money';
 import { piecesInPeriod } from './periods';
 import { bookInForce } from './price-book-selection';
-import { rateResource } from './rate-resource';
+import { rateResource, rateResourceSince } from './rate-resource';
 import { at, book, d, DAY, ev, HOUR, OCT_2026, vmAttrs } from './test-fixtures';
 import type { PriceBook, RatingEvent, RatingResult, ResourceType, VmState } from './types';
 import { RatingIssueReason } from './types';
@@ -450,5 +450,77 @@ describe(`${rateResource.name} (properties)`, () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe(`${rateResourceSince.name} (properties)`, () => {
+  /** Events and books that arrive after a rating: all at or after `cut`, with ids of their own. */
+  const later = (events: RatingEvent[], books: PriceBook[], cut: number) => ({
+    events: events.map((e) => ({ ...e, id: `n-${e.id}`, time: cut + (e.time - T0) })),
+    books: books.map((b) => ({
+      ...b,
+      id: `n-${b.id}`,
+      effectiveFrom: Math.max(cut, b.effectiveFrom),
+    })),
+  });
+
+  it('leaves every segment before unchangedBefore as the previous rating had it', () => {
+    fc.assert(
+      fc.property(
+        vmEventsArb,
+        booksArb,
+        vmEventsArb,
+        booksArb,
+        fc.integer({ min: 0, max: SPAN }),
+        (oldEvents, oldBooks, newEvents, newBooks, offset) => {
+          const cut = T0 + offset;
+          const added = later(newEvents, newBooks, cut);
+          const previous = rate('vm', oldEvents, oldBooks);
+          const next = rateResourceSince(
+            {
+              resourceType: 'vm',
+              tenantId: 't-1',
+              events: [...oldEvents, ...added.events],
+              books: [...oldBooks, ...added.books],
+            },
+            cut,
+          );
+          const { unchangedBefore } = next;
+          expect(unchangedBefore).toBeLessThanOrEqual(cut);
+          expect(next.segments.filter((x) => x.from < unchangedBefore)).toEqual(
+            previous.segments.filter((x) => x.from < unchangedBefore),
+          );
+          // what a writer stores: the kept rows, then the new ones from unchangedBefore on
+          const stored = [
+            ...previous.segments.filter((x) => x.from < unchangedBefore),
+            ...next.segments.filter((x) => x.from >= unchangedBefore),
+          ];
+          expect(stored).toEqual(next.segments);
+          // and the result itself is rateResource's
+          expect({ segments: next.segments, issues: next.issues }).toEqual(
+            rate('vm', [...oldEvents, ...added.events], [...oldBooks, ...added.books]),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is cut itself when nothing is in force at cut, and a start before cut when something is', () => {
+    const created = ev('vm.created', OCT_2026, vmAttrs('standard', 'running'));
+    const cut = OCT_2026 + 5 * DAY;
+    expect(
+      rateResourceSince(
+        { resourceType: 'vm', tenantId: 't-1', events: [created], books: [g1] },
+        cut,
+      ).unchangedBefore,
+    ).toBe(OCT_2026);
+    const deleted = ev('vm.deleted', OCT_2026 + DAY);
+    expect(
+      rateResourceSince(
+        { resourceType: 'vm', tenantId: 't-1', events: [created, deleted], books: [g1] },
+        cut,
+      ).unchangedBefore,
+    ).toBe(cut);
   });
 });

@@ -1,4 +1,4 @@
-import { foldIntervals } from './fold-intervals';
+import { foldIntervals, type FoldResult } from './fold-intervals';
 import { bookTimeline } from './price-book-selection';
 import { priceImage } from './price-image';
 import type { Pricer } from './pricer';
@@ -6,6 +6,8 @@ import { isPriceFailure } from './pricer';
 import { priceVm } from './price-vm';
 import { priceVs } from './price-vs';
 import type {
+  AttributeInterval,
+  EpochMs,
   PriceBook,
   RatedSegment,
   RatingEvent,
@@ -60,9 +62,47 @@ function compareIssues(a: UnratedSegment, b: UnratedSegment): number {
  * `events` or `books`.
  */
 export function rateResource(input: RateResourceInput): RatingResult {
-  const { resourceType, tenantId, events, books } = input;
+  return priceFolded(input, foldIntervals(input.resourceType, input.events));
+}
+
+/** A rating, and the instant before which it equals the previous one (`rateResourceSince`). */
+export interface RatingSince extends RatingResult {
+  unchangedBefore: EpochMs;
+}
+
+/**
+ * Rates one resource as `rateResource` does, when everything that changed
+ * since its previous rating is at or after `cut`: every new event has
+ * `time >= cut`, and every new price-book version `effectiveFrom >= cut`.
+ * Also answers `unchangedBefore` (≤ `cut`): the segments of this result that
+ * start before it are exactly those of the previous result that start before
+ * it, so a writer may leave stored segments before it alone.
+ *
+ * Why: the fold is a scan in time order, identical in both ratings up to
+ * `cut`. An attribute interval that ends before `cut` is closed within that
+ * prefix, so it (and its pieces, priced by books that did not change before
+ * `cut`) is the same in both. The interval in force at `cut`, if any, starts
+ * the same in both but may end differently (and so change `closedBy` of all
+ * its pieces): `unchangedBefore` is its start, or `cut` when there is none.
+ */
+export function rateResourceSince(input: RateResourceInput, cut: EpochMs): RatingSince {
+  const folded = foldIntervals(input.resourceType, input.events);
+  return {
+    ...priceFolded(input, folded),
+    unchangedBefore: unchangedBefore(folded.intervals, cut),
+  };
+}
+
+/** The start of the earliest interval that ends at or after `cut` (or is open), if before `cut`. */
+function unchangedBefore(intervals: AttributeInterval[], cut: EpochMs): EpochMs {
+  let from = cut;
+  for (const i of intervals) if ((i.to === null || i.to >= cut) && i.from < from) from = i.from;
+  return from;
+}
+
+function priceFolded(input: RateResourceInput, folded: FoldResult): RatingResult {
+  const { resourceType, tenantId, books } = input;
   const pricer = PRICERS[resourceType];
-  const folded = foldIntervals(resourceType, events);
   const segments: RatedSegment[] = [];
   const issues: UnratedSegment[] = [...folded.issues];
   for (const interval of folded.intervals) {
