@@ -40,11 +40,10 @@ export interface RateManyResult {
  *    change since is at or after the marks' earliest time); record
  *    restatements of finalized periods (only when there are any);
  * 5. write the intervals from that instant on and the issues, delete the
- *    marks read, and raise
- *    `rated_seq`, in one last statement (`writeRatings`). Raising
- *    `rated_seq` is what tells cached statements of the tenant that they are
- *    stale: a trigger moves the tenant's statement version
- *    (StatementVersions).
+ *    marks read, and raise `rated_seq`, in one last statement
+ *    (`writeRatings`). Raising `rated_seq` is what tells cached statements
+ *    of the tenant that they are stale: a trigger moves the tenant's
+ *    statement version (StatementVersions).
  *
  * A crash anywhere rolls the whole transaction back and leaves the marks;
  * running it twice leaves the same rows. Marks committed after the read are
