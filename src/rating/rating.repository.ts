@@ -139,7 +139,10 @@ export class RatingRepository {
                    (extract(epoch FROM r.deleted_at) * 1000)::bigint,
                    CASE WHEN r.ids IS NOT NULL THEN
                      (SELECT coalesce(json_agg(json_build_array(e.source, e.id, e.type,
-                               (extract(epoch FROM e.time) * 1000)::bigint, e.sequence::text, e.data)), '[]')
+                               (extract(epoch FROM e.time) * 1000)::bigint, e.sequence::text,
+                               -- only what attributesOf reads, each as its JSON value
+                               e.data->'template', e.data->'state', e.data->'realServerCount',
+                               e.data->'sizeGb')), '[]')
                         FROM events e WHERE e.resource_type = r.resource_type AND e.subject = r.subject)
                    END)), '[]')
             FROM r) AS resources,
@@ -168,14 +171,21 @@ export class RatingRepository {
         events:
           events === null
             ? null
-            : events.map(([source, id, type, time, sequence, data]) => ({
-                source,
-                id,
-                type,
-                time,
-                sequence: sequence === null ? null : BigInt(sequence),
-                attributes: attributesOf(resourceType, data),
-              })),
+            : events.map(
+                ([source, id, type, time, sequence, template, state, realServerCount, sizeGb]) => ({
+                  source,
+                  id,
+                  type,
+                  time,
+                  sequence: sequence === null ? null : BigInt(sequence),
+                  attributes: attributesOf(resourceType, {
+                    template,
+                    state,
+                    realServerCount,
+                    sizeGb,
+                  }),
+                }),
+              ),
       });
     }
     return { states, finalized: row.finalized, bookIds: row.book_ids };
@@ -450,5 +460,19 @@ export class RatingRepository {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** An event as `readForRating` sends it: source, id, type, time (epoch ms), sequence, data. */
-type EventTuple = [string, string, string, number, string | null, Record<string, unknown>];
+/**
+ * An event as `readForRating` sends it: source, id, type, time (epoch ms),
+ * sequence, then the JSON values of the data's `template`, `state`,
+ * `realServerCount` and `sizeGb` (null when absent): all `attributesOf` reads.
+ */
+type EventTuple = [
+  string,
+  string,
+  string,
+  number,
+  string | null,
+  unknown,
+  unknown,
+  unknown,
+  unknown,
+];
