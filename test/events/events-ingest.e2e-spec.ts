@@ -209,6 +209,13 @@ describe(EventsController.name, () => {
           `SELECT count(*)::int AS n FROM resources WHERE subject = 'img-beside-conflict'`,
         ),
       ).toBe(0);
+      // nor marked: the refused events' marks (from 2026-10-02 on) rolled back with them
+      expect(
+        await count(
+          `SELECT count(*)::int AS n FROM rating_marks
+            WHERE subject = 'img-beside-conflict' OR (subject = 'lb-1' AND from_at >= '2026-10-02')`,
+        ),
+      ).toBe(0);
     });
 
     it('409: two tenants for one resource inside one batch', async () => {

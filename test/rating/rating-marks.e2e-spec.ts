@@ -130,6 +130,39 @@ describe('rating marks', () => {
   });
 });
 
+describe('rating marks and finalization', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // ROLE=api: nothing is rated, so the marks stay
+    t = await startTestApp({ ROLE: 'api', FINALIZE_AFTER_HOURS: '0' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const finalize = (period: string) =>
+    t.http.post(`/v1/periods/${period}/finalize`).set({ authorization: `Bearer ${ADMIN_KEY}` });
+
+  it('waits for marks that reach into the period, and only for those', async () => {
+    const vm = (subject: string, time: string) =>
+      cloudEvent('vm.created', subject, time, {
+        tenantId: 't-f',
+        template: 'normal',
+        state: 'running',
+      });
+    await t.http
+      .post('/v1/events')
+      .set(BATCH)
+      .send([vm('vm-oct-a', '2026-10-05T00:00:00Z'), vm('vm-oct-b', '2026-10-20T00:00:00Z')])
+      .expect(202);
+    // both marks start after September: it can be invoiced as it is
+    await finalize('2026-09').expect(200);
+    const pending = await finalize('2026-10').expect(409);
+    expect(pending.body).toMatchObject({ code: 'rating-pending', pendingResources: 2 });
+    expect(pending.headers['retry-after']).toBe('5');
+  });
+});
+
 describe('rating marks, rated', () => {
   let t: TestApp;
   beforeAll(async () => {
