@@ -1,7 +1,6 @@
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/database/data-source-options';
-import { createTestDatabase } from '../support/test-app';
+import type { DataSource } from 'typeorm';
+import { createTestDatabase, testDataSource } from '../support/test-app';
 
 /**
  * Migration 1763805600000 moves "needs rating" from counters on `resources`
@@ -18,15 +17,7 @@ describe('migration: rating marks', () => {
     db = await createTestDatabase();
     client = new Client({ connectionString: db.url });
     await client.connect();
-    ds = new DataSource({
-      ...dataSourceOptions({
-        databaseUrl: db.url,
-        poolSize: 1,
-        connectTimeoutMs: 5000,
-        statementTimeoutMs: 60000,
-      }),
-    });
-    await ds.initialize();
+    ds = await testDataSource(db.url);
   });
   afterAll(async () => {
     await ds.destroy();

@@ -1,9 +1,8 @@
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/database/data-source-options';
+import type { DataSource } from 'typeorm';
 import { AdvisoryLock } from '../../src/database/locks';
 import { preparedQuery } from '../../src/database/prepared';
 import { RatingRepository } from '../../src/rating/rating.repository';
-import { createTestDatabase } from '../support/test-app';
+import { createTestDatabase, testDataSource } from '../support/test-app';
 
 /**
  * What the rating transaction asks of its connection: statements prepared
@@ -18,15 +17,7 @@ describe('rating statements on a connection', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    ds = new DataSource(
-      dataSourceOptions({
-        databaseUrl: db.url,
-        poolSize: 2,
-        connectTimeoutMs: 5000,
-        statementTimeoutMs: 60000,
-      }),
-    );
-    await ds.initialize();
+    ds = await testDataSource(db.url, 2);
   });
   afterAll(async () => {
     await ds.destroy();

@@ -1,7 +1,5 @@
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/database/data-source-options';
-import { createTestDatabase } from '../support/test-app';
+import { createTestDatabase, testDataSource } from '../support/test-app';
 
 /**
  * Migration 1763798400000: a tenant's statement version (what cached
@@ -89,15 +87,7 @@ describe('tenant statement versions: moved by every change of rated_seq', () => 
   });
 
   it('reverts to one row per tenant with the same sums, and back', async () => {
-    const ds = new DataSource({
-      ...dataSourceOptions({
-        databaseUrl: db.url,
-        poolSize: 1,
-        connectTimeoutMs: 5000,
-        statementTimeoutMs: 60000,
-      }),
-    });
-    await ds.initialize();
+    const ds = await testDataSource(db.url);
     try {
       // a second shard row for t-a, as another backend would write
       await client.query(

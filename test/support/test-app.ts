@@ -6,6 +6,8 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.factory';
 import { parseEnv, type AppConfig } from '../../src/config/env.schema';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source-options';
 import { migrateWithLock } from '../../src/database/migrate';
 import { dropRedisPrefix } from './redis-prefix';
 
@@ -41,6 +43,23 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
       await c.end();
     },
   };
+}
+
+/**
+ * A TypeORM DataSource on a test database, initialized, with the service's own
+ * options (migrations included): for tests of migrations and of statements
+ * run outside the app. The caller destroys it.
+ */
+export async function testDataSource(url: string, poolSize = 1): Promise<DataSource> {
+  const ds = new DataSource(
+    dataSourceOptions({
+      databaseUrl: url,
+      poolSize,
+      connectTimeoutMs: 5000,
+      statementTimeoutMs: 60000,
+    }),
+  );
+  return ds.initialize();
 }
 
 export interface TestApp {
