@@ -22,10 +22,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `from_at`: the earliest event time of the mark (a price book's effective
  *   time): rating changes nothing before it, so finalization waits only for
  *   marks that start before the period ends;
- * - `deleted_at`: the earliest deletion among the mark's events; a rating
- *   carries it to `resources.deleted_at` (a new price book skips resources
- *   that ended before it; a deletion still only in a mark merely costs one
- *   needless re-rating);
+ * - `resources.deleted_at` (the earliest deletion, which lets a new price
+ *   book skip resources that ended before it) is now set by the rating, from
+ *   the events it reads; a deletion not yet rated merely costs one needless
+ *   re-rating;
  * - `marked_at`: when it was written, for the sweeper and the lag metric.
  */
 export class RatingMarks1763805600000 implements MigrationInterface {
@@ -38,21 +38,20 @@ export class RatingMarks1763805600000 implements MigrationInterface {
         subject       text NOT NULL,
         id            bigint GENERATED ALWAYS AS IDENTITY,
         from_at       timestamptz NOT NULL,
-        deleted_at    timestamptz NULL,
         marked_at     timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (resource_type, subject, id)
       )`);
     // Resources waiting for rating keep waiting: one mark each. A mark from
     // before `dirty_from` existed ('-infinity') starts at the first event.
     await q.query(`
-      INSERT INTO rating_marks (resource_type, subject, from_at, deleted_at, marked_at)
+      INSERT INTO rating_marks (resource_type, subject, from_at, marked_at)
       SELECT r.resource_type, r.subject,
              CASE WHEN r.dirty_from IS NULL OR r.dirty_from = '-infinity'
                   THEN coalesce((SELECT min(e.time) FROM events e
                                   WHERE e.resource_type = r.resource_type AND e.subject = r.subject),
                                 '-infinity')
                   ELSE r.dirty_from END,
-             r.deleted_at, r.dirty_since
+             r.dirty_since
         FROM resources r
        WHERE r.dirty_since IS NOT NULL OR r.change_seq <> r.rated_seq`);
     await q.query('DROP INDEX resources_dirty_idx');
@@ -72,10 +71,8 @@ export class RatingMarks1763805600000 implements MigrationInterface {
     await q.query(`UPDATE resources SET change_seq = rated_seq, dirty_since = NULL`);
     await q.query(`
       UPDATE resources r
-         SET change_seq = r.rated_seq + 1, dirty_since = m.marked_at, dirty_from = m.from_at,
-             deleted_at = LEAST(r.deleted_at, m.deleted_at)
-        FROM (SELECT resource_type, subject, min(marked_at) AS marked_at, min(from_at) AS from_at,
-                     min(deleted_at) AS deleted_at
+         SET change_seq = r.rated_seq + 1, dirty_since = m.marked_at, dirty_from = m.from_at
+        FROM (SELECT resource_type, subject, min(marked_at) AS marked_at, min(from_at) AS from_at
                 FROM rating_marks GROUP BY resource_type, subject) m
        WHERE r.resource_type = m.resource_type AND r.subject = m.subject`);
     await q.query(

@@ -105,7 +105,7 @@ export class EventsRepository {
   /**
    * Marks the resources of newly stored events as needing rating: one
    * `rating_marks` row each, with the earliest event time (rating changes
-   * nothing before it) and the earliest deletion. Insert-only, so it never
+   * nothing before it). Insert-only, so it never
    * waits for a batch or a rating that holds the same resource. Runs after
    * `insertEvents` (whose resource rows are committed or this
    * transaction's own by then, and so visible here): a resource that belongs
@@ -115,14 +115,11 @@ export class EventsRepository {
   async markChanged(em: EntityManager, events: IncomingEvent[]): Promise<TenantConflict[]> {
     const keys = distinctResourceKeys(events);
     const tenant = new Map<string, string>();
-    const deletedAt = new Map<string, number>();
     const earliest = new Map<string, number>();
     for (const e of events) {
       const k = `${e.resourceType}/${e.subject}`;
       tenant.set(k, e.tenantId);
       earliest.set(k, Math.min(earliest.get(k) ?? Infinity, e.time));
-      if (e.type.endsWith('.deleted'))
-        deletedAt.set(k, Math.min(deletedAt.get(k) ?? Infinity, e.time));
     }
     const ks = keys.map((k) => `${k.resourceType}/${k.subject}`);
     const rows: {
@@ -133,8 +130,7 @@ export class EventsRepository {
     }[] = await preparedQuery(
       em,
       `WITH u AS MATERIALIZED (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
-                AS u(rt, sub, ten, del, earliest)),
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS u(rt, sub, ten, earliest)),
        -- one primary-key lookup per key (OFFSET 0 keeps it from being
        -- flattened into a join the planner may turn into a table scan)
        foreign_owned AS MATERIALIZED (
@@ -143,18 +139,14 @@ export class EventsRepository {
                                        WHERE r.resource_type = u.rt AND r.subject = u.sub OFFSET 0) AS r
           WHERE r.tenant_id <> u.ten),
        marked AS (
-         INSERT INTO rating_marks (resource_type, subject, from_at, deleted_at)
-         SELECT rt, sub, earliest, del FROM u WHERE NOT EXISTS (SELECT FROM foreign_owned)
+         INSERT INTO rating_marks (resource_type, subject, from_at)
+         SELECT rt, sub, earliest FROM u WHERE NOT EXISTS (SELECT FROM foreign_owned)
          RETURNING 1)
        SELECT * FROM foreign_owned`,
       [
         keys.map((k) => k.resourceType),
         keys.map((k) => k.subject),
         ks.map((k) => tenant.get(k)!),
-        ks.map((k) => {
-          const d = deletedAt.get(k);
-          return d === undefined ? null : new Date(d).toISOString();
-        }),
         ks.map((k) => new Date(earliest.get(k)!).toISOString()),
       ],
     );

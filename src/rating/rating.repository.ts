@@ -15,7 +15,7 @@ export interface NewRating {
   result: RatingResult;
   /** The `rating_marks` ids read with the events this rating reflects: deleted with its write. */
   markIds: string[];
-  /** The earliest deletion among those marks (epoch ms), carried to `resources.deleted_at`. */
+  /** The earliest deletion among the events (epoch ms), carried to `resources.deleted_at`. */
   deletedAt: number | null;
   /**
    * Stored intervals that start before this instant (epoch ms) are left as
@@ -31,8 +31,6 @@ export interface ResourceState {
   markIds: string[];
   /** Earliest event time not reflected by the stored rating (null: from the start, or none pending). */
   dirtyFrom: Date | null;
-  /** The earliest deletion among the pending marks (epoch ms). */
-  deletedAt: number | null;
 }
 
 /** What one read gives a rating transaction (`readForRating`). */
@@ -117,7 +115,6 @@ export class RatingRepository {
         string,
         string[] | null,
         number | null,
-        number | null,
         EventTuple[] | null,
       ][];
       finalized: string[];
@@ -125,18 +122,16 @@ export class RatingRepository {
     }[] = await preparedQuery(
       em,
       `WITH r AS MATERIALIZED (
-         SELECT r.resource_type, r.subject, r.tenant_id, m.ids, m.from_at, m.deleted_at
+         SELECT r.resource_type, r.subject, r.tenant_id, m.ids, m.from_at
            FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
            JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub
-           CROSS JOIN LATERAL (SELECT json_agg(m.id::text) AS ids, min(m.from_at) AS from_at,
-                                      min(m.deleted_at) AS deleted_at
+           CROSS JOIN LATERAL (SELECT json_agg(m.id::text) AS ids, min(m.from_at) AS from_at
                                  FROM rating_marks m
                                 WHERE m.resource_type = r.resource_type AND m.subject = r.subject) AS m)
        SELECT
          (SELECT coalesce(json_agg(json_build_array(
                    r.resource_type, r.subject, r.tenant_id, r.ids,
                    CASE WHEN isfinite(r.from_at) THEN (extract(epoch FROM r.from_at) * 1000)::bigint END,
-                   (extract(epoch FROM r.deleted_at) * 1000)::bigint,
                    CASE WHEN r.ids IS NOT NULL THEN
                      (SELECT coalesce(json_agg(json_build_array(e.source, e.id, e.type,
                                (extract(epoch FROM e.time) * 1000)::bigint, e.sequence::text,
@@ -152,22 +147,13 @@ export class RatingRepository {
       [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
     );
     const states: RatingRead['states'] = new Map();
-    for (const [
-      resourceType,
-      subject,
-      tenantId,
-      markIds,
-      dirtyFrom,
-      deletedAt,
-      events,
-    ] of row.resources) {
+    for (const [resourceType, subject, tenantId, markIds, dirtyFrom, events] of row.resources) {
       const key = { resourceType, subject };
       states.set(resourceKeyString(key), {
         key,
         tenantId,
         markIds: markIds ?? [],
         dirtyFrom: dirtyFrom === null ? null : new Date(dirtyFrom),
-        deletedAt,
         events:
           events === null
             ? null
@@ -236,7 +222,7 @@ export class RatingRepository {
    *   `detected_at` (when the problem was first seen);
    * - the marks the rating read are deleted (exactly those: marks committed
    *   since stay, and the resource stays marked);
-   * - `rated_seq` is raised (and a deletion the marks saw carried to
+   * - `rated_seq` is raised (and the earliest deletion carried to
    *   `deleted_at`), the `resources` rows locked in key order. Ingest never
    *   waits for them (it only inserts); other ratings of the same resources
    *   wait for the advisory lock first. Raising `rated_seq` is what moves the

@@ -6,8 +6,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { inTransaction } from '../database/transaction';
 import { distinctResourceKeys, resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { AdvisoryLock } from '../database/locks';
-import { exactForEndedPeriod, periodRange, rateResourceSince } from './core';
-import type { PriceBook, RatedSegment } from './core/types';
+import { exactForEndedPeriod, isDeletion, periodRange, rateResourceSince } from './core';
+import type { PriceBook, RatedSegment, RatingEvent, ResourceType } from './core/types';
 import { segmentFromRow } from './rated-interval.mapper';
 import { RatingRepository, type NewRating, type ResourceState } from './rating.repository';
 
@@ -106,7 +106,7 @@ export class RatingService {
             key: d.key,
             tenantId: d.tenantId,
             markIds: d.markIds,
-            deletedAt: d.deletedAt,
+            deletedAt: earliestDeletion(d.key.resourceType, d.events ?? []),
             result,
             keepBefore: Number.isFinite(result.unchangedBefore) ? result.unchangedBefore : null,
           };
@@ -185,4 +185,12 @@ export class RatingService {
     }
     await this.repo.insertRestatements(em, restated);
   }
+}
+
+/** The time of the earliest deletion among a resource's events (epoch ms), if any. */
+function earliestDeletion(resourceType: ResourceType, events: RatingEvent[]): number | null {
+  let at: number | null = null;
+  for (const e of events)
+    if (isDeletion(resourceType, e.type) && (at === null || e.time < at)) at = e.time;
+  return at;
 }

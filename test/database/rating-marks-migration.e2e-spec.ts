@@ -6,7 +6,7 @@ import { createTestDatabase, testDataSource } from '../support/test-app';
  * Migration 1763805600000 moves "needs rating" from counters on `resources`
  * to the `rating_marks` log. A resource waiting for rating when it runs must
  * still be waiting after it (and after a revert), with the same earliest
- * time and deletion; a rated one must not be marked.
+ * time; a rated one must not be marked; `resources.deleted_at` stays.
  */
 describe('migration: rating marks', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -27,8 +27,8 @@ describe('migration: rating marks', () => {
 
   const marks = async () =>
     (
-      await client.query<{ subject: string; from_at: string; deleted_at: string | null }>(
-        `SELECT subject, from_at::text, deleted_at::text FROM rating_marks ORDER BY subject, id`,
+      await client.query<{ subject: string; from_at: string }>(
+        `SELECT subject, from_at::text FROM rating_marks ORDER BY subject, id`,
       )
     ).rows;
 
@@ -48,13 +48,13 @@ describe('migration: rating marks', () => {
     await ds.runMigrations({ transaction: 'each' });
     expect(await marks()).toEqual([
       // '-infinity' (marked before dirty_from existed): from the first event
-      { subject: 'vm-old', from_at: '2026-10-02 00:00:00+00', deleted_at: null },
-      {
-        subject: 'vm-waiting',
-        from_at: '2026-10-05 00:00:00+00',
-        deleted_at: '2026-10-06 00:00:00+00',
-      },
+      { subject: 'vm-old', from_at: '2026-10-02 00:00:00+00' },
+      { subject: 'vm-waiting', from_at: '2026-10-05 00:00:00+00' },
     ]);
+    const deleted = await client.query<{ deleted_at: string }>(
+      `SELECT deleted_at::text FROM resources WHERE subject = 'vm-waiting'`,
+    );
+    expect(deleted.rows).toEqual([{ deleted_at: '2026-10-06 00:00:00+00' }]);
     const columns = await client.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns WHERE table_name = 'resources' ORDER BY column_name`,
     );

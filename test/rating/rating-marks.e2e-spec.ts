@@ -172,7 +172,7 @@ describe('rating marks, rated', () => {
     await t.close();
   });
 
-  it('carries a deletion from the marks to the resource', async () => {
+  it('carries the earliest deletion among the events to the resource', async () => {
     await t.http
       .post('/v1/events')
       .set(BATCH)
@@ -190,6 +190,20 @@ describe('rating marks, rated', () => {
       `SELECT deleted_at, rated_seq::text FROM resources WHERE subject = 'vm-gone'`,
     );
     expect(rows).toEqual([{ deleted_at: new Date('2026-10-03T00:00:00Z'), rated_seq: '1' }]);
+    // a later batch: an earlier deletion wins, a later one does not move it
+    await t.http
+      .post('/v1/events')
+      .set(BATCH)
+      .send([
+        cloudEvent('vm.deleted', 'vm-gone', '2026-10-05T00:00:00Z', { tenantId: 't-m' }),
+        cloudEvent('vm.deleted', 'vm-gone', '2026-10-02T00:00:00Z', { tenantId: 't-m' }),
+      ])
+      .expect(202);
+    await t.ratingSettled();
+    const after = await t.db.query<{ deleted_at: Date }>(
+      `SELECT deleted_at FROM resources WHERE subject = 'vm-gone'`,
+    );
+    expect(after.rows).toEqual([{ deleted_at: new Date('2026-10-02T00:00:00Z') }]);
     // nothing pending: a further job is a no-op
     expect(await t.app.get(RatingService).rate({ resourceType: 'vm', subject: 'vm-gone' })).toBe(
       'clean',
