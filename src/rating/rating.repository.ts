@@ -29,8 +29,8 @@ export interface ResourceState {
   tenantId: string;
   /** The ids of the resource's pending marks (empty: its stored rating is current). */
   markIds: string[];
-  /** Earliest event time not reflected by the stored rating (null: from the start, or none pending). */
-  dirtyFrom: Date | null;
+  /** Earliest event time not reflected by the stored rating, epoch ms (null: from the start, or none pending). */
+  dirtyFrom: number | null;
 }
 
 /** What one read gives a rating transaction (`readForRating`). */
@@ -153,7 +153,7 @@ export class RatingRepository {
         key,
         tenantId,
         markIds: markIds ?? [],
-        dirtyFrom: dirtyFrom === null ? null : new Date(dirtyFrom),
+        dirtyFrom,
         events:
           events === null
             ? null

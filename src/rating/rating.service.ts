@@ -92,7 +92,7 @@ export class RatingService {
         const ratings: NewRating[] = dirty.map((d) => {
           // every event and book version since the stored rating is at or
           // after the marks' earliest time (null: from the start)
-          const cut = d.dirtyFrom?.getTime() ?? -Infinity;
+          const cut = d.dirtyFrom ?? -Infinity;
           const result = rateResourceSince(
             {
               resourceType: d.key.resourceType,
@@ -161,7 +161,7 @@ export class RatingService {
     const finalizedEnd = periodRange(finalized[finalized.length - 1]).end;
     const candidates = ratings.filter((r) => {
       const dirtyFrom = states.get(resourceKeyString(r.key))?.dirtyFrom ?? null;
-      return dirtyFrom === null || dirtyFrom.getTime() < finalizedEnd;
+      return dirtyFrom === null || dirtyFrom < finalizedEnd;
     });
     if (candidates.length === 0) return;
     const stored = await this.repo.intervalsOfMany(
