@@ -65,7 +65,8 @@ export class InvoicesRepository {
   /** Resources with events not yet rated that could change usage before `end`. */
   async pendingBefore(em: EntityManager, end: number): Promise<number> {
     const rows: { n: number }[] = await em.query(
-      `SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks WHERE from_at < $1`,
+      `SELECT count(*)::int AS n
+         FROM (SELECT DISTINCT resource_type, subject FROM rating_marks WHERE from_at < $1) AS m`,
       [iso(end)],
     );
     return rows[0].n;

@@ -108,12 +108,16 @@ export async function startTestApp(
     ratingSettled: async (timeoutMs = 20_000) => {
       const until = Date.now() + timeoutMs;
       for (;;) {
-        const { rows } = await db.query<{ n: number }>(
-          'SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks',
+        const { rows } = await db.query<{ any: boolean }>(
+          'SELECT EXISTS (SELECT FROM rating_marks) AS any',
         );
-        if (rows[0].n === 0) return;
-        if (Date.now() > until)
-          throw new Error(`${rows[0].n} resources still unrated after ${timeoutMs} ms`);
+        if (!rows[0].any) return;
+        if (Date.now() > until) {
+          const { rows: left } = await db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM (SELECT DISTINCT resource_type, subject FROM rating_marks) AS m',
+          );
+          throw new Error(`${left[0].n} resources still unrated after ${timeoutMs} ms`);
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
     },
