@@ -33,21 +33,24 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool } from 'pg';
 import {
   ADMIN_KEY,
+  BENCH_APPLICATION_NAME,
   type BenchDb,
   freshDatabase,
   postPriceBook,
   progress,
   progressDone,
+  REDIS_URL,
   report,
   type Service,
   startService,
 } from './lib/harness';
-import { BackendCpuMeter, cpuSecondsOf, machineCpu } from './lib/procstat';
+import { BackendCpuMeter, cpuSecondsOf, machineCpu, redisServerPid } from './lib/procstat';
 import {
   benchPrefix,
   dropRedisPrefix,
   envInt,
   percentile,
+  Poster,
   profileEnv,
   runAsScript,
   sleep,
@@ -55,6 +58,8 @@ import {
 import { type BenchEvent, COPY_COLUMNS, copyLine, previousMonth, vmWorkload } from './lib/workload';
 
 const POLL_MS = 100;
+/** How often the progress line's count of waiting resources is refreshed. */
+const COUNT_MS = 1000;
 
 /** Writes the events' rows with raw COPY; answers rows/s (server-side write, commit included). */
 export async function copyLimit(
@@ -105,7 +110,7 @@ export async function copyLimit(
 }
 
 interface Batch {
-  body: string;
+  body: Buffer;
   subjects: string[];
   sentAt?: number;
   ackAt?: number;
@@ -148,7 +153,7 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
   for (let i = 0; i < workload.events.length; i += batchSize) {
     const events = workload.events.slice(i, i + batchSize);
     batches.push({
-      body: JSON.stringify(events),
+      body: Buffer.from(JSON.stringify(events)),
       subjects: [...new Set(events.map((e) => e.subject))],
     });
   }
@@ -201,10 +206,17 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
     for (const s of services) s.resetPeak();
     const cpuBefore = services.map((s) => cpuSecondsOf(s.child.pid!));
     const pgMeter = new BackendCpuMeter(db.pool);
+    // Where the rest of the machine's CPU goes: this process (load generator
+    // and poller), its own PostgreSQL backends, Redis.
+    const benchPgMeter = new BackendCpuMeter(db.pool, BENCH_APPLICATION_NAME);
+    const redisPid = redisServerPid(Number(new URL(REDIS_URL).port || 6379));
+    const redisCpuBefore = redisPid === null ? NaN : cpuSecondsOf(redisPid);
+    const benchCpuBefore = process.cpuUsage();
     const machineBefore = machineCpu();
 
     // Posters: `inFlight` loops, each sending the next batch when its last is
     // answered (with BENCH_RATE, not before that batch's time on the schedule).
+    const http = new Poster(inFlight);
     let next = 0;
     let accepted = 0;
     let duplicates = 0;
@@ -231,12 +243,12 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
           if (due > performance.now()) await sleep(due - performance.now());
         }
         b.sentAt = performance.now();
-        const res = await fetch(`${api.baseUrl}/v1/events`, {
-          method: 'POST',
-          headers: { ...auth, 'content-type': 'application/cloudevents-batch+json' },
-          body: b.body,
-        });
-        const text = await res.text();
+        const res = await http.post(
+          `${api.baseUrl}/v1/events`,
+          { ...auth, 'content-type': 'application/cloudevents-batch+json' },
+          b.body,
+        );
+        const text = res.text;
         if (res.status !== 202) throw new Error(`POST /v1/events answered ${res.status}: ${text}`);
         b.ackAt = performance.now();
         postMs.push(b.ackAt - b.sentAt);
@@ -255,13 +267,16 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
       ),
     ).then(() => performance.now());
 
-    // Poller: the dirty count every 100 ms; which answered batches are fully
+    // Poller: whether any resource waits every 100 ms (the count of them, for
+    // the progress line, every second: counting is not free, and every query
+    // the bench sends takes CPU from the service under test); which answered batches are fully
     // rated every 100 ms while the oldest waiting batch is young, then every
     // 1/20 of its age (at most 2 s), so a backlog does not turn the poller
     // into load (the delay figures keep a resolution of max(100 ms, 5 %)).
     let postedAt: number | null = null;
     let atPosted: DrainStart | null = null;
     void posting.then((t) => {
+      http.close();
       postedAt = t;
       atPosted = {
         machine: machineCpu(),
@@ -274,6 +289,7 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
       };
     });
     let dirty = -1;
+    let countedAt = 0;
     let ratedAt: number | null = null;
     let nextVisibilityCheck = 0;
     const markVisible = (b: Batch, at: number) => {
@@ -287,16 +303,21 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
       if (failure) throw failure as Error;
       const {
         rows: [row],
-      } = await db.pool.query<{ n: number }>(progressSql.waiting);
-      dirty = row.n;
+      } = await db.pool.query<{ any: boolean }>(progressSql.anyWaiting);
       await pgMeter.sample();
-      const countedAt = performance.now();
-      if (postedAt !== null && dirty === 0) {
-        // Every event committed before the count is rated: every batch is visible by now.
+      await benchPgMeter.sample();
+      const checkedAt = performance.now();
+      if (postedAt !== null && !row.any) {
+        // Every event committed before the check is rated: every batch is visible by now.
         await Promise.all(batches.map((b) => b.requiredRead ?? Promise.resolve()));
-        for (const b of batches) if (b.visibleAt === undefined) markVisible(b, countedAt);
-        ratedAt = countedAt;
+        for (const b of batches) if (b.visibleAt === undefined) markVisible(b, checkedAt);
+        ratedAt = checkedAt;
         break;
+      }
+      if (tick >= countedAt + COUNT_MS) {
+        benchQueries++;
+        dirty = (await db.pool.query<{ n: number }>(progressSql.waiting)).rows[0].n;
+        countedAt = tick;
       }
       const waiting = batches.filter((b) => b.remaining && b.visibleAt === undefined);
       if (waiting.length > 0 && tick >= nextVisibilityCheck) {
@@ -335,6 +356,10 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
     const machineAfter = machineCpu();
     const serviceCpuNow = services.reduce((sum, s) => sum + cpuSecondsOf(s.child.pid!), 0);
     const pgCpu = await pgMeter.seconds();
+    const benchPgCpu = await benchPgMeter.seconds();
+    const benchCpuUsed = process.cpuUsage(benchCpuBefore);
+    const benchCpu = (benchCpuUsed.user + benchCpuUsed.system) / 1e6;
+    const redisCpu = redisPid === null ? NaN : cpuSecondsOf(redisPid) - redisCpuBefore;
     const drain = atPosted as DrainStart | null; // set in a callback, so not narrowed
     const drainServiceCpu = drain ? serviceCpuNow - drain.service : NaN;
     const drainPgCpu = drain ? pgCpu - (await drain.pg) : NaN;
@@ -383,7 +408,11 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
       'ratings (resource re-rated)': ratings,
       'ratings per event': ratings / accepted,
       'service DB transactions (approx.)':
-        statsAfter.commits - statsBefore.commits - benchQueries - pgMeter.queries,
+        statsAfter.commits -
+        statsBefore.commits -
+        benchQueries -
+        pgMeter.queries -
+        benchPgMeter.queries,
       'POST latency p50 (ms)': percentile(postMs, 50),
       'POST latency p99 (ms)': percentile(postMs, 99),
       ...Object.fromEntries(
@@ -396,6 +425,19 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
         }),
       ),
       'PostgreSQL CPU s (service backends)': pgCpu,
+      'service + its PostgreSQL CPU µs per event':
+        ((cpu.reduce((a, b) => a + b, 0) + pgCpu) * 1e6) / accepted,
+      'bench process CPU s (load generator, poller)': benchCpu,
+      'PostgreSQL CPU s (bench backends)': benchPgCpu,
+      'Redis CPU s': redisCpu,
+      'other busy CPU s (PostgreSQL background, kernel, other processes)':
+        machineAfter.busy -
+        machineBefore.busy -
+        cpu.reduce((a, b) => a + b, 0) -
+        pgCpu -
+        benchCpu -
+        benchPgCpu -
+        (Number.isNaN(redisCpu) ? 0 : redisCpu),
       'machine CPU busy (% of 2 cores)': (100 * (machineAfter.busy - machineBefore.busy)) / wall,
       'machine CPU busy in the drain (% of 2 cores)': drain
         ? (100 * (machineAfter.busy - drain.machine.busy)) /
@@ -432,7 +474,10 @@ async function ratingProgressSql(pool: Pool) {
   );
   if (rows[0].marks)
     return {
-      waiting: 'SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks',
+      anyWaiting: 'SELECT EXISTS (SELECT FROM rating_marks) AS any',
+      // DISTINCT in a subquery: an index-only scan, ~10× cheaper than count(DISTINCT (a, b))
+      waiting:
+        'SELECT count(*)::int AS n FROM (SELECT DISTINCT resource_type, subject FROM rating_marks) AS m',
       // the newest mark id (≥ the one the batch's commit wrote); no row: rated already
       required: `SELECT subject, max(id)::text AS n FROM rating_marks
                   WHERE resource_type = 'vm' AND subject = ANY($1) GROUP BY subject`,
@@ -443,6 +488,7 @@ async function ratingProgressSql(pool: Pool) {
       ingestUpdatesResources: false,
     };
   return {
+    anyWaiting: 'SELECT EXISTS (SELECT FROM resources WHERE dirty_since IS NOT NULL) AS any',
     waiting: 'SELECT count(*)::int AS n FROM resources WHERE dirty_since IS NOT NULL',
     // change_seq (≥ the one the batch's commit set)
     required: `SELECT subject, change_seq::text AS n FROM resources

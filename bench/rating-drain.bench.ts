@@ -26,12 +26,22 @@ import {
   startService,
 } from './lib/harness';
 import { BackendCpuMeter, cpuSecondsOf, machineCpu } from './lib/procstat';
-import { benchPrefix, dropRedisPrefix, envInt, profileEnv, runAsScript, sleep } from './lib/util';
+import {
+  benchPrefix,
+  dropRedisPrefix,
+  envInt,
+  Poster,
+  profileEnv,
+  runAsScript,
+  sleep,
+} from './lib/util';
 import { previousMonth, vmWorkload } from './lib/workload';
 
 const BATCH = 500;
 const IN_FLIGHT = 8;
 const POLL_MS = 50;
+/** How often the progress line's count of waiting resources is refreshed. */
+const COUNT_MS = 500;
 
 export async function run(): Promise<void> {
   const total = envInt('BENCH_EVENTS', 100_000);
@@ -42,9 +52,9 @@ export async function run(): Promise<void> {
     tenants: 20,
     perVm: 10,
   });
-  const bodies: string[] = [];
+  const bodies: Buffer[] = [];
   for (let i = 0; i < workload.events.length; i += BATCH)
-    bodies.push(JSON.stringify(workload.events.slice(i, i + BATCH)));
+    bodies.push(Buffer.from(JSON.stringify(workload.events.slice(i, i + BATCH))));
 
   const db = await freshDatabase();
   const prefix = benchPrefix();
@@ -57,26 +67,31 @@ export async function run(): Promise<void> {
     await postPriceBook(api.baseUrl, previousMonth().start);
 
     let next = 0;
+    const http = new Poster(IN_FLIGHT);
     const poster = async () => {
       while (next < bodies.length) {
         const body = bodies[next++];
-        const res = await fetch(`${api.baseUrl}/v1/events`, {
-          method: 'POST',
-          headers: { ...auth, 'content-type': 'application/cloudevents-batch+json' },
+        const { status, text } = await http.post(
+          `${api.baseUrl}/v1/events`,
+          { ...auth, 'content-type': 'application/cloudevents-batch+json' },
           body,
-        });
-        const text = await res.text();
-        if (res.status !== 202) throw new Error(`POST /v1/events answered ${res.status}: ${text}`);
+        );
+        if (status !== 202) throw new Error(`POST /v1/events answered ${status}: ${text}`);
         progress(`rating-drain: posted ${Math.min(next * BATCH, total).toLocaleString()} events…`);
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, poster));
+    http.close();
+    // DISTINCT in a subquery: an index-only scan, ~10× cheaper than count(DISTINCT (a, b))
     const waitingCount = async () =>
       (
         await db.pool.query<{ n: number }>(
-          'SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks',
+          'SELECT count(*)::int AS n FROM (SELECT DISTINCT resource_type, subject FROM rating_marks) AS m',
         )
       ).rows[0].n;
+    const anyWaiting = async () =>
+      (await db.pool.query<{ any: boolean }>('SELECT EXISTS (SELECT FROM rating_marks) AS any'))
+        .rows[0].any;
     const waiting = await waitingCount();
     const { rows: eventRows } = await db.pool.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM events',
@@ -113,13 +128,20 @@ export async function run(): Promise<void> {
       ROLE: 'worker',
       ...profileEnv(),
     });
+    // Polled every 50 ms whether any resource waits; counted (for the progress
+    // line) only every COUNT_MS: the bench's queries take CPU from the worker.
     let left = waiting;
-    while (left > 0) {
+    let countedAt = performance.now();
+    for (;;) {
       if (performance.now() > deadline)
         throw new Error(`rating did not finish within ${timeoutMs / 1000} s`);
       await sleep(POLL_MS);
-      left = await waitingCount();
+      if (!(await anyWaiting())) break;
       await pgMeter.sample();
+      if (performance.now() >= countedAt + COUNT_MS) {
+        left = await waitingCount();
+        countedAt = performance.now();
+      }
       progress(
         `rating-drain: ${left.toLocaleString()} of ${waiting.toLocaleString()} resources waiting, ` +
           `${((performance.now() - started) / 1000).toFixed(1)} s`,

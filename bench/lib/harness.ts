@@ -42,6 +42,9 @@ export interface BenchDb {
   drop(): Promise<void>;
 }
 
+/** application_name of the bench's own connections (its polling, the COPY limit). */
+export const BENCH_APPLICATION_NAME = 'billing-bench';
+
 export async function freshDatabase(): Promise<BenchDb> {
   const name = `billing_bench_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: SERVER_URL });
@@ -57,7 +60,12 @@ export async function freshDatabase(): Promise<BenchDb> {
     connectTimeoutMs: 5000,
     statementTimeoutMs: 600_000,
   });
-  const pool = new Pool({ connectionString: url, max: 8 });
+  // named, so the bench's own backends can be metered apart from the service's
+  const pool = new Pool({
+    connectionString: url,
+    max: 8,
+    application_name: BENCH_APPLICATION_NAME,
+  });
   // drop() ends the pool, then drops the database WITH (FORCE): a backend
   // that has not exited yet is terminated, and the pool re-emits its FATAL,
   // which must not crash the bench (a query's own error still rejects it).

@@ -1,5 +1,5 @@
 /** CPU time of a process and of the whole machine, from /proc (Linux). */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { Pool } from 'pg';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -86,4 +86,22 @@ export class BackendCpuMeter {
     }
     return out;
   }
+}
+
+/**
+ * The pid of the redis-server listening on `port` (from its command line,
+ * `redis-server host:port`), or null when none is found on this machine.
+ */
+export function redisServerPid(port: number): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd[0].includes('redis-server') && cmd.some((a) => a.endsWith(`:${port}`)))
+        return Number(entry);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return null;
 }
