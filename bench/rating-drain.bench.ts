@@ -66,6 +66,14 @@ export async function run(): Promise<void> {
     const auth = { authorization: `Bearer ${ADMIN_KEY}` };
     await postPriceBook(api.baseUrl, previousMonth().start);
 
+    // Phase 1 is also the accept path alone (nothing is rated): its rate and
+    // its cost per event, the part of the ingest bench's figures that rating
+    // does not explain.
+    const acceptPg = new BackendCpuMeter(db.pool);
+    await acceptPg.sample();
+    const apiCpuBefore = cpuSecondsOf(api.child.pid!);
+    const acceptMachineBefore = machineCpu();
+    const acceptStarted = performance.now();
     let next = 0;
     const http = new Poster(IN_FLIGHT);
     const poster = async () => {
@@ -81,6 +89,10 @@ export async function run(): Promise<void> {
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, poster));
+    const acceptSeconds = (performance.now() - acceptStarted) / 1000;
+    const acceptMachine = machineCpu();
+    const acceptApiCpu = cpuSecondsOf(api.child.pid!) - apiCpuBefore;
+    const acceptPgCpu = await acceptPg.seconds();
     http.close();
     // DISTINCT in a subquery: an index-only scan, ~10× cheaper than count(DISTINCT (a, b))
     const waitingCount = async () =>
@@ -157,6 +169,12 @@ export async function run(): Promise<void> {
 
     report('rating-drain', {
       events: eventRows[0].n,
+      'accept path alone (api only, nothing rated): events/s': eventRows[0].n / acceptSeconds,
+      'accept path alone: api CPU µs per event': (acceptApiCpu * 1e6) / eventRows[0].n,
+      'accept path alone: PostgreSQL CPU µs per event': (acceptPgCpu * 1e6) / eventRows[0].n,
+      'accept path alone: machine CPU busy (% of 2 cores)':
+        (100 * (acceptMachine.busy - acceptMachineBefore.busy)) /
+        (acceptMachine.total - acceptMachineBefore.total),
       'resources waiting at the start': waiting,
       'seconds from the worker spawn to all rated': seconds,
       'resources/s': waiting / seconds,
