@@ -46,9 +46,14 @@ export class EventsRepository {
     // The batch as one JSON array of objects, unpacked by json_to_recordset:
     // one JSON.stringify instead of eleven array literals, which pg escapes
     // element by element (the two JSON texts character by character).
-    // New resources are inserted in key order (`COLLATE "C"`): a batch waits
-    // for another's uncommitted insert of the same key, and the fixed order
-    // means two batches never wait for each other in a circle.
+    // Only resources this statement's snapshot does not see are inserted: an
+    // INSERT … ON CONFLICT that meets a row whose update has not committed
+    // waits for that transaction, and every rating updates its resources'
+    // rows (`rated_seq`), so offering every resource of the batch made ingest
+    // wait for ratings in flight. New resources are inserted in key order
+    // (`COLLATE "C"`): a batch waits for another's uncommitted insert of the
+    // same key, and the fixed order means two batches never wait for each
+    // other in a circle.
     const rows: { source: string; id: string }[] = await preparedQuery(
       em,
       `WITH u AS MATERIALIZED (
@@ -57,7 +62,10 @@ export class EventsRepository {
                   WITH ORDINALITY AS u(s, i, rt, sub, ten, ty, t, seq, d, r, h, n)),
        created AS (
          INSERT INTO resources (resource_type, subject, tenant_id)
-         SELECT rt, sub, min(ten) FROM u GROUP BY rt, sub ORDER BY rt COLLATE "C", sub COLLATE "C"
+         SELECT rt, sub, min(ten) FROM u
+          -- OFFSET 0: one index probe per row, never an anti-join over the whole table
+          WHERE NOT EXISTS (SELECT FROM resources r WHERE r.resource_type = u.rt AND r.subject = u.sub OFFSET 0)
+          GROUP BY rt, sub ORDER BY rt COLLATE "C", sub COLLATE "C"
          ON CONFLICT (resource_type, subject) DO NOTHING
          RETURNING 1)
        INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, sequence, data, raw, content_hash, via)

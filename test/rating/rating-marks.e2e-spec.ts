@@ -37,15 +37,21 @@ describe('rating marks', () => {
       )
     ).rows.map((r) => r.id);
 
-  it('stores events while a rating holds the resource row, and marks them', async () => {
+  it('stores events while a rating holds the resource row, updated, and marks them', async () => {
     await post([vm('vm.created', 'vm-held', '2026-10-01T00:00:00Z')]).expect(202);
     const holder = new Client({ connectionString: t.config.databaseUrl });
     await holder.connect();
     try {
       await holder.query('BEGIN');
-      // what a rating's write holds until it commits
+      // what a rating's write leaves until it commits: the row locked and
+      // updated (an INSERT … ON CONFLICT that meets an uncommitted update of
+      // the row it conflicts with waits for that transaction to end)
       await holder.query(
         `SELECT 1 FROM resources WHERE resource_type = 'vm' AND subject = 'vm-held' FOR NO KEY UPDATE`,
+      );
+      await holder.query(
+        `UPDATE resources SET rated_seq = rated_seq + 1, rated_at = now()
+          WHERE resource_type = 'vm' AND subject = 'vm-held'`,
       );
       let timer: NodeJS.Timeout | undefined;
       const answered = await Promise.race([
