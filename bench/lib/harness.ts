@@ -5,13 +5,14 @@
  * bench/results/latest.json. Loopback only; every loop is bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Client, Pool } from 'pg';
 import { migrateWithLock } from '../../src/database/migrate';
+import { dropRedisPrefix } from '../../test/support/redis-prefix';
+import { dropLeftoverDatabases, dropLeftoverPrefixes, runTag } from './leftovers';
 import { priceBookBody } from './workload';
 
 export const ROOT = resolve(__dirname, '../../..');
@@ -45,8 +46,31 @@ export interface BenchDb {
 /** application_name of the bench's own connections (its polling, the COPY limit). */
 export const BENCH_APPLICATION_NAME = 'billing-bench';
 
+const DATABASE_STEM = 'billing_bench_';
+/** BullMQ prefixes of bench runs start with this (`benchPrefix`). */
+export const PREFIX_STEM = 'bench';
+
+let leftoversDropped: Promise<void> | null = null;
+/**
+ * Once per process: removes what killed benches left on this machine (their
+ * databases and BullMQ keys: bench/lib/leftovers.ts), and says so.
+ */
+function dropLeftovers(): Promise<void> {
+  leftoversDropped ??= (async () => {
+    const dbs = await dropLeftoverDatabases(SERVER_URL, DATABASE_STEM);
+    const prefixes = await dropLeftoverPrefixes(REDIS_URL, PREFIX_STEM).catch(() => []);
+    if (dbs.length + prefixes.length > 0)
+      console.log(
+        `bench: removed what killed benches left: databases ${dbs.join(', ') || '-'}; ` +
+          `Redis prefixes ${prefixes.join(', ') || '-'}`,
+      );
+  })();
+  return leftoversDropped;
+}
+
 export async function freshDatabase(): Promise<BenchDb> {
-  const name = `billing_bench_${randomBytes(4).toString('hex')}`;
+  await dropLeftovers();
+  const name = `${DATABASE_STEM}${runTag()}`;
   const admin = new Client({ connectionString: SERVER_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -147,6 +171,8 @@ export async function startService(
 ): Promise<Service> {
   const entry = serviceEntry();
   const port = await freePort();
+  // a prefix of its own unless the bench gives one (and then drops it itself)
+  const ownPrefix = env.BULLMQ_PREFIX === undefined ? `${PREFIX_STEM}${runTag()}` : null;
   const child = spawn(process.execPath, [entry], {
     cwd: ROOT,
     env: {
@@ -156,7 +182,7 @@ export async function startService(
       PORT: String(port),
       ADMIN_API_KEY: ADMIN_KEY,
       LOG_LEVEL: 'warn',
-      BULLMQ_PREFIX: `bench${randomBytes(3).toString('hex')}`,
+      ...(ownPrefix === null ? {} : { BULLMQ_PREFIX: ownPrefix }),
       FINALIZE_AFTER_HOURS: '0',
       ...env,
     },
@@ -191,6 +217,7 @@ export async function startService(
       clearInterval(timer);
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
+      if (ownPrefix !== null) await dropRedisPrefix(REDIS_URL, ownPrefix);
     },
   };
 }

@@ -2,12 +2,12 @@
  * Small helpers shared by the benchmarks: percentiles, a seeded PRNG, sleeping,
  * running a bench as a script, and removing a bench's BullMQ keys from Redis.
  */
-import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { dropRedisPrefix as dropPrefix } from '../../test/support/redis-prefix';
-import { progressDone, REDIS_URL } from './harness';
+import { PREFIX_STEM, progressDone, REDIS_URL } from './harness';
+import { runTag } from './leftovers';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -50,7 +50,8 @@ export function envInt(name: string, fallback: number): number {
 }
 
 /** A fresh BullMQ key prefix for one bench run (see {@link dropRedisPrefix}). */
-export const benchPrefix = () => `bench${randomBytes(3).toString('hex')}`;
+/** A bench run's BullMQ prefix: carries the bench's pid, so a killed run's keys can be found. */
+export const benchPrefix = () => `${PREFIX_STEM}${runTag()}`;
 
 /** Deletes every Redis key under a bench run's BullMQ prefix (the sweeper's job scheduler would otherwise stay behind). */
 export async function dropRedisPrefix(prefix: string): Promise<number> {
