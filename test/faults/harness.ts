@@ -23,6 +23,7 @@ import type { PriceBook, RatingEvent } from '../../src/rating/core/types';
 import { priceBookBody } from '../factories/price-book.factory';
 import { spawnService, waitForHttp, type ServiceProcess } from '../support/service-process';
 import { PgPair, RedisNode, RedisSentinelGroup } from './infra';
+import { COUNT_PENDING_RESOURCES } from '../../src/rating/rating.repository';
 
 export const ADMIN_KEY = 'faults-admin-key-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -374,9 +375,7 @@ export async function check(
   try {
     const until = Date.now() + settleMs;
     for (;;) {
-      const { rows } = await db.query<{ n: number }>(
-        'SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks',
-      );
+      const { rows } = await db.query<{ n: number }>(COUNT_PENDING_RESOURCES);
       if (rows[0].n === 0) break;
       if (Date.now() > until) {
         details.push(`${rows[0].n} resources still unrated after ${settleMs} ms`);

@@ -5,6 +5,7 @@ import { RatingService } from '../../src/rating/rating.service';
 import { cloudEvent } from '../factories/event.factory';
 import { priceBookBody } from '../factories/price-book.factory';
 import { ADMIN_KEY, startTestApp, type TestApp } from '../support/test-app';
+import { COUNT_PENDING_RESOURCES } from '../../src/rating/rating.repository';
 
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 const BATCH = { ...auth, 'content-type': 'application/cloudevents-batch+json' };
@@ -403,9 +404,7 @@ describe('the sweeper', () => {
       });
       await q.obliterate({ force: true });
       await q.close();
-      const dirty = await api.db.query(
-        `SELECT count(DISTINCT (resource_type, subject))::int AS n FROM rating_marks`,
-      );
+      const dirty = await api.db.query(COUNT_PENDING_RESOURCES);
       expect(dirty.rows[0].n).toBe(1);
 
       const worker = await startTestApp({ ROLE: 'worker' }, api);

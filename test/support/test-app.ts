@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { migrateWithLock } from '../../src/database/migrate';
 import { dropRedisPrefix } from './redis-prefix';
+import { COUNT_PENDING_RESOURCES } from '../../src/rating/rating.repository';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
@@ -113,9 +114,7 @@ export async function startTestApp(
         );
         if (!rows[0].any) return;
         if (Date.now() > until) {
-          const { rows: left } = await db.query<{ n: number }>(
-            'SELECT count(*)::int AS n FROM (SELECT DISTINCT resource_type, subject FROM rating_marks) AS m',
-          );
+          const { rows: left } = await db.query<{ n: number }>(COUNT_PENDING_RESOURCES);
           throw new Error(`${left[0].n} resources still unrated after ${timeoutMs} ms`);
         }
         await new Promise((r) => setTimeout(r, 50));
