@@ -5,7 +5,16 @@ import { resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { toCorePriceBook } from '../price-books/price-book.mapper';
 import { PriceBookVersionEntity } from '../price-books/price-book-version.entity';
 import { attributesOf } from '../events/events.repository';
-import type { PriceBook, RatingEvent, RatingResult, ResourceType } from '../rating/core/types';
+import { Decimal } from './core/decimal';
+import type { FoldSeed } from './core/fold-intervals';
+import type {
+  PriceBook,
+  RatedAttributes,
+  RatingEvent,
+  RatingResult,
+  ResourceType,
+  VmState,
+} from '../rating/core/types';
 import { RATED_INTERVAL_COLUMNS, type RatedIntervalRow } from './rated-interval.mapper';
 
 /** A resource's new rating, and the marks it settles. */
@@ -23,6 +32,12 @@ export interface NewRating {
    * stored one before it (`rateResourceSince`). null: all are written.
    */
   keepBefore: number | null;
+  /**
+   * Stored issues that start before this instant (epoch ms) are left as they
+   * are: the rating resumed from a seed there (`coversFrom`) and its issues
+   * are those from it on. null: the issues are all of them.
+   */
+  issuesFrom: number | null;
 }
 
 export interface ResourceState {
@@ -31,6 +46,11 @@ export interface ResourceState {
   markIds: string[];
   /** Earliest event time not reflected by the stored rating, epoch ms (null: from the start, or none pending). */
   dirtyFrom: number | null;
+  /**
+   * Where the fold can resume (`FoldSeed`), and then `events` are only those
+   * after `seed.from`; null: `events` are all of the resource's.
+   */
+  seed: FoldSeed | null;
 }
 
 /** What one read gives a rating transaction (`readForRating`). */
@@ -110,11 +130,21 @@ export class RatingRepository {
 
   /**
    * Everything a rating needs, in one statement (so from one snapshot): each
-   * resource's tenant and pending marks and, for those with marks, every
-   * stored event (a mark and its events are committed together, so the
+   * resource's tenant and pending marks and, for those with marks, its
+   * stored events (a mark and its events are committed together, so the
    * events are exactly those the marks read with them stand for); the
    * finalized periods; the ids of the price-book versions that can price
    * them. One row, as JSON: one parse instead of one row per event.
+   *
+   * The events are all of them, or only those after a seed (`FoldSeed`):
+   * the latest stored segment that starts before the marks' earliest time
+   * (every event at or before it is then rated already) and not at a
+   * price-book version's `effective_from` for the tenant (pieces start
+   * where their attribute interval opened or at such a boundary, so it is
+   * where its interval opened; a piece cut off by a boundary shares its
+   * interval's `closedBy`, which a new event may change). No seed when the
+   * marks reach into a finalized period (restatements compare whole
+   * ratings) or start at `-infinity`, or when no such segment exists.
    */
   async readForRating(em: EntityManager, keys: ResourceKey[]): Promise<RatingRead> {
     const [row]: {
@@ -125,18 +155,36 @@ export class RatingRepository {
         string[] | null,
         number | null,
         EventTuple[] | null,
+        SeedTuple | null,
       ][];
       finalized: string[];
       book_ids: string[];
     }[] = await preparedQuery(
       em,
-      `WITH r AS MATERIALIZED (
-         SELECT r.resource_type, r.subject, r.tenant_id, m.ids, m.from_at
+      `WITH fin AS MATERIALIZED (
+         -- the end of the last finalized period (UTC months), or -infinity
+         SELECT coalesce((((max(period) || '-01')::date + interval '1 month')::timestamp AT TIME ZONE 'UTC'),
+                         '-infinity') AS end_at
+           FROM finalized_periods),
+       r AS MATERIALIZED (
+         SELECT r.resource_type, r.subject, r.tenant_id, m.ids, m.from_at, s.seed_from, s.seed
            FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
            JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub
            CROSS JOIN LATERAL (SELECT json_agg(m.id::text) AS ids, min(m.from_at) AS from_at
                                  FROM rating_marks m
-                                WHERE m.resource_type = r.resource_type AND m.subject = r.subject) AS m)
+                                WHERE m.resource_type = r.resource_type AND m.subject = r.subject) AS m
+           LEFT JOIN LATERAL (
+             SELECT x.from_at AS seed_from,
+                    json_build_array((extract(epoch FROM x.from_at) * 1000)::bigint, x.opened_by, x.template,
+                                     x.state, x.real_server_count, x.size_gb::text) AS seed
+               FROM rated_intervals x
+              WHERE m.ids IS NOT NULL AND isfinite(m.from_at) AND m.from_at >= (SELECT end_at FROM fin)
+                AND x.resource_type = r.resource_type AND x.subject = r.subject AND x.from_at < m.from_at
+                AND NOT EXISTS (SELECT FROM price_book_versions v
+                                 WHERE v.effective_from = x.from_at
+                                   AND (v.tenant_id IS NULL OR v.tenant_id = r.tenant_id))
+              ORDER BY x.from_at DESC
+              LIMIT 1) AS s ON true)
        SELECT
          (SELECT coalesce(json_agg(json_build_array(
                    r.resource_type, r.subject, r.tenant_id, r.ids,
@@ -147,8 +195,11 @@ export class RatingRepository {
                                -- only what attributesOf reads, each as its JSON value
                                e.data->'template', e.data->'state', e.data->'realServerCount',
                                e.data->'sizeGb')), '[]')
-                        FROM events e WHERE e.resource_type = r.resource_type AND e.subject = r.subject)
-                   END)), '[]')
+                        FROM events e
+                       WHERE e.resource_type = r.resource_type AND e.subject = r.subject
+                         AND (r.seed_from IS NULL OR e.time > r.seed_from))
+                   END,
+                   r.seed)), '[]')
             FROM r) AS resources,
          ARRAY(SELECT period::text FROM finalized_periods ORDER BY period) AS finalized,
          ARRAY(SELECT v.id::text FROM price_book_versions v
@@ -156,13 +207,22 @@ export class RatingRepository {
       [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
     );
     const states: RatingRead['states'] = new Map();
-    for (const [resourceType, subject, tenantId, markIds, dirtyFrom, events] of row.resources) {
+    for (const [
+      resourceType,
+      subject,
+      tenantId,
+      markIds,
+      dirtyFrom,
+      events,
+      seed,
+    ] of row.resources) {
       const key = { resourceType, subject };
       states.set(resourceKeyString(key), {
         key,
         tenantId,
         markIds: markIds ?? [],
         dirtyFrom,
+        seed: seed === null ? null : seedOf(seed),
         events:
           events === null
             ? null
@@ -227,8 +287,9 @@ export class RatingRepository {
    *   longer produced are deleted, new ones inserted, and a stored one with
    *   the same start is rewritten only when it differs (no new row versions,
    *   index entries or WAL for the ones a new event leaves as they were);
-   * - issues: likewise, and issues still present keep their row and
-   *   `detected_at` (when the problem was first seen);
+   * - issues: likewise, from each rating's `issuesFrom` on (all of them when
+   *   null), and issues still present keep their row and `detected_at` (when
+   *   the problem was first seen);
    * - the marks the rating read are deleted (exactly those: marks committed
    *   since stay, and the resource stays marked);
    * - `rated_seq` is raised (and the earliest deletion carried to
@@ -255,8 +316,9 @@ export class RatingRepository {
     const marks = ratings.flatMap((r) => r.markIds.map((id) => ({ r, id })));
     await preparedQuery(
       em,
-      `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $32::timestamptz[])
-                      AS k(rt, sub, del, keep)),
+      `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $32::timestamptz[],
+                                  $33::timestamptz[])
+                      AS k(rt, sub, del, keep, ifrom)),
        n AS (SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
                                   $9::text[], $10::text[], $11::int[], $12::numeric[], $13::uuid[], $14::text[],
                                   $15::numeric[], $16::numeric[], $17::numeric[], $18::text[], $19::text[])
@@ -298,6 +360,7 @@ export class RatingRepository {
          DELETE FROM rating_issues t
           USING (SELECT x.resource_type, x.subject, x.from_at, x.reason
                    FROM k JOIN rating_issues x ON x.resource_type = k.rt AND x.subject = k.sub
+                                               AND (k.ifrom IS NULL OR x.from_at >= k.ifrom)
                  EXCEPT
                  SELECT i.rt, i.sub, i.f, i.r FROM i) AS d
           WHERE t.resource_type = d.resource_type AND t.subject = d.subject AND t.from_at = d.from_at
@@ -368,6 +431,7 @@ export class RatingRepository {
         marks.map(({ r }) => r.key.subject),
         marks.map(({ id }) => id),
         ratings.map((r) => (r.keepBefore === null ? null : iso(r.keepBefore))),
+        ratings.map((r) => (r.issuesFrom === null ? null : iso(r.issuesFrom))),
       ],
     );
   }
@@ -454,6 +518,19 @@ export class RatingRepository {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A seed as `readForRating` sends it: from (epoch ms), opened_by, template, state, real_server_count, size_gb. */
+type SeedTuple = [number, string, string | null, string | null, number | null, string | null];
+
+function seedOf([from, openedBy, template, state, realServerCount, sizeGb]: SeedTuple): FoldSeed {
+  const attributes: RatedAttributes = {
+    ...(template !== null ? { template } : {}),
+    ...(state !== null ? { state: state as VmState } : {}),
+    ...(realServerCount !== null ? { realServerCount } : {}),
+    ...(sizeGb !== null ? { sizeGb: new Decimal(sizeGb) } : {}),
+  };
+  return { from: Number(from), attributes, openedBy };
+}
 
 /**
  * An event as `readForRating` sends it: source, id, type, time (epoch ms),

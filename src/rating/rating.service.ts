@@ -30,15 +30,17 @@ export interface RateManyResult {
  * 1. take the pricing lock shared and each resource's advisory lock, in
  *    lock-key order (`lockForRating`);
  * 2. read, in one statement and so from one snapshot, each resource's
- *    pending marks with every event they stand for, the finalized periods
+ *    pending marks with the events since where its previous rating can be
+ *    resumed (a seed; all events when there is none), the finalized periods
  *    and the ids of the price books that apply (`readForRating`); versions
  *    not yet in the in-process cache are loaded by id;
  * 3. skip those without marks: their stored rating is current (duplicate
  *    jobs are cheap);
- * 4. run the pure core per resource, which also says before which instant
- *    the new rating equals the stored one (`rateResourceSince`: every
- *    change since is at or after the marks' earliest time); record
- *    restatements of finalized periods (only when there are any);
+ * 4. run the pure core per resource, from the seed if there is one, which
+ *    also says before which instant the new rating equals the stored one
+ *    (`rateResourceSince`: every change since is at or after the marks'
+ *    earliest time); record restatements of finalized periods (only when
+ *    there are any);
  * 5. write the intervals from that instant on and the issues, delete the
  *    marks read, and raise `rated_seq`, in one last statement
  *    (`writeRatings`). Raising `rated_seq` is what tells cached statements
@@ -93,6 +95,7 @@ export class RatingService {
           // every event and book version since the stored rating is at or
           // after the marks' earliest time (null: from the start)
           const cut = d.dirtyFrom ?? -Infinity;
+          // with a seed, the events are those after it and the fold resumes there
           const result = rateResourceSince(
             {
               resourceType: d.key.resourceType,
@@ -101,6 +104,7 @@ export class RatingService {
               books: books.filter((b) => b.tenantId === null || b.tenantId === d.tenantId),
             },
             cut,
+            d.seed,
           );
           return {
             key: d.key,
@@ -109,6 +113,7 @@ export class RatingService {
             deletedAt: earliestDeletion(d.key.resourceType, d.events ?? []),
             result,
             keepBefore: Number.isFinite(result.unchangedBefore) ? result.unchangedBefore : null,
+            issuesFrom: result.coversFrom,
           };
         });
         await this.recordRestatements(em, ratings, states, finalized);
@@ -163,6 +168,14 @@ export class RatingService {
       const dirtyFrom = states.get(resourceKeyString(r.key))?.dirtyFrom ?? null;
       return dirtyFrom === null || dirtyFrom < finalizedEnd;
     });
+    // The read never resumes a rating that reaches into a finalized period
+    // (`readForRating`): a resumed one has only part of the segments.
+    const partial = candidates.find((r) => r.issuesFrom !== null);
+    if (partial !== undefined) {
+      throw new Error(
+        `${resourceKeyString(partial.key)}: a resumed rating reaches into finalized period ${finalized[finalized.length - 1]}`,
+      );
+    }
     if (candidates.length === 0) return;
     const stored = await this.repo.intervalsOfMany(
       em,

@@ -97,6 +97,7 @@ describe('rating marks', () => {
           markIds: state.markIds,
           deletedAt: null,
           keepBefore: null,
+          issuesFrom: null,
         },
       ]);
       await runner.commitTransaction();
@@ -125,6 +126,7 @@ describe('rating marks', () => {
           markIds: states.get('vm/vm-crash')!.markIds,
           deletedAt: null,
           keepBefore: null,
+          issuesFrom: null,
         },
       ]);
       // the connection dies before COMMIT

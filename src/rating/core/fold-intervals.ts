@@ -1,6 +1,7 @@
 import { sortEvents } from './event-order';
 import type {
   AttributeInterval,
+  EpochMs,
   EventAttributes,
   RatedAttributes,
   RatingEvent,
@@ -30,6 +31,22 @@ const VM_STATE_EFFECT: Readonly<Record<string, VmState>> = {
 export interface FoldResult {
   intervals: AttributeInterval[];
   issues: UnratedSegment[];
+}
+
+/**
+ * Where a fold can resume instead of starting from the first event: a
+ * segment of the previous rating (`from`, its attributes, `openedBy`). At
+ * that instant the previous fold had these attributes, fully known, in an
+ * open interval opened by `openedBy`, and no deletion yet: a segment starts
+ * either where its attribute interval opened or at a price-book boundary
+ * inside it, and nothing is billed after a deletion. Resuming there needs
+ * only the events after `from`, provided none at or before it has been
+ * added since.
+ */
+export interface FoldSeed {
+  from: EpochMs;
+  attributes: RatedAttributes;
+  openedBy: string;
 }
 
 /** True when `type` ends the resource (`vm.deleted`, `vs.deleted`, `image.deleted`). */
@@ -105,9 +122,19 @@ function pickRated(resourceType: ResourceType, a: RatedAttributes): RatedAttribu
  * - Never fully described: one blocking `incomplete_attributes` issue from the
  *   first event to the deletion (or open).
  *
- * @throws Error when an event's type does not belong to `resourceType`.
+ * With a `seed`, `events` are only those after `seed.from`, and the fold
+ * resumes there: the result is the full fold's from `seed.from` on
+ * (intervals that start at or after it, the seed's own interval from
+ * `seed.from`, and the issues, which then all start after it).
+ *
+ * @throws Error when an event's type does not belong to `resourceType`, or
+ *   with a seed, when an event is not after `seed.from`.
  */
-export function foldIntervals(resourceType: ResourceType, events: RatingEvent[]): FoldResult {
+export function foldIntervals(
+  resourceType: ResourceType,
+  events: RatingEvent[],
+  seed: FoldSeed | null = null,
+): FoldResult {
   for (const event of events) {
     if (!event.type.startsWith(`${resourceType}.`)) {
       throw new Error(
@@ -115,14 +142,26 @@ export function foldIntervals(resourceType: ResourceType, events: RatingEvent[])
           `fold each resource type separately`,
       );
     }
+    if (seed !== null && event.time <= seed.from) {
+      throw new Error(
+        `event ${event.id} at ${event.time} is not after the seed at ${seed.from}; ` +
+          `a resumed fold reads only the events after it`,
+      );
+    }
+  }
+  if (seed !== null && missingAttributes(resourceType, seed.attributes).length > 0) {
+    throw new Error(`a fold seed needs every rated attribute of a ${resourceType}`);
   }
   const sorted = sortEvents(events);
   const intervals: AttributeInterval[] = [];
   const issues: UnratedSegment[] = [];
   const seen: RatingEvent[] = [];
   const ignored: RatingEvent[] = [];
-  let attributes: RatedAttributes = {};
-  let open: { from: number; attributes: RatedAttributes; openedBy: string } | null = null;
+  let attributes: RatedAttributes = seed === null ? {} : pickRated(resourceType, seed.attributes);
+  let open: { from: number; attributes: RatedAttributes; openedBy: string } | null =
+    seed === null
+      ? null
+      : { from: seed.from, attributes: { ...attributes }, openedBy: seed.openedBy };
   let deletion: RatingEvent | null = null;
 
   let i = 0;

@@ -2,7 +2,7 @@
 export { Decimal } from './decimal';
 export * from './types';
 export { compareEvents, sortEvents } from './event-order';
-export type { FoldResult } from './fold-intervals';
+export type { FoldResult, FoldSeed } from './fold-intervals';
 export {
   foldIntervals,
   isDeletion,

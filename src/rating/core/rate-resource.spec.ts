@@ -506,6 +506,109 @@ describe(`${rateResourceSince.name} (properties)`, () => {
     );
   });
 
+  it('resumed from a stored segment that is not at a book boundary, equals the full rating from there on', () => {
+    fc.assert(
+      fc.property(
+        vmEventsArb,
+        booksArb,
+        vmEventsArb,
+        booksArb,
+        fc.integer({ min: 0, max: SPAN }),
+        fc.nat(),
+        (oldEvents, oldBooks, newEvents, newBooks, offset, pick) => {
+          const cut = T0 + offset;
+          const added = later(newEvents, newBooks, cut);
+          const previous = rate('vm', oldEvents, oldBooks);
+          // the seeds a reader may take: a stored segment before cut that does
+          // not start at a version's effectiveFrom (so its interval starts there)
+          const boundaries = new Set(oldBooks.map((b) => b.effectiveFrom));
+          const seeds = previous.segments.filter((x) => x.from < cut && !boundaries.has(x.from));
+          fc.pre(seeds.length > 0);
+          const s = seeds[pick % seeds.length];
+          const seed = { from: s.from, attributes: s.attributes, openedBy: s.openedBy };
+          const events = [...oldEvents, ...added.events];
+          const books = [...oldBooks, ...added.books];
+          const input = { resourceType: 'vm' as const, tenantId: 't-1', books };
+          const full = rateResourceSince({ ...input, events }, cut);
+          const resumed = rateResourceSince(
+            { ...input, events: events.filter((e) => e.time > seed.from) },
+            cut,
+            seed,
+          );
+          expect(full.coversFrom).toBeNull();
+          expect(resumed.coversFrom).toBe(seed.from);
+          expect(resumed.unchangedBefore).toBe(full.unchangedBefore);
+          expect(resumed.segments).toEqual(full.segments.filter((x) => x.from >= seed.from));
+          expect(resumed.issues).toEqual(full.issues.filter((x) => x.from >= seed.from));
+          // what a writer stores: the previous rating's segments before
+          // unchangedBefore and issues before coversFrom, then the new ones
+          expect([
+            ...previous.segments.filter((x) => x.from < resumed.unchangedBefore),
+            ...resumed.segments.filter((x) => x.from >= resumed.unchangedBefore),
+          ]).toEqual(full.segments);
+          expect([...previous.issues.filter((x) => x.from < seed.from), ...resumed.issues]).toEqual(
+            full.issues,
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('resumed from a piece that starts at a book boundary inside its interval, would keep a stale closedBy', () => {
+    // created at T0 under g1; a version from T0 + 1 day splits the interval
+    // into two pieces. A deletion arrives later: both pieces get its closedBy.
+    const created = ev('vm.created', OCT_2026, vmAttrs('standard', 'running'));
+    const split: PriceBook = { ...g1, id: 'g-split', effectiveFrom: OCT_2026 + DAY };
+    const previous = rate('vm', [created], [g1, split]);
+    const deleted = ev('vm.deleted', OCT_2026 + 2 * DAY, {}, { id: 'del' });
+    const full = rate('vm', [created, deleted], [g1, split]);
+    expect(full.segments.map((x) => [x.from, x.closedBy])).toEqual([
+      [OCT_2026, 'del'],
+      [OCT_2026 + DAY, 'del'],
+    ]);
+    // resuming at the second piece rewrites only from there on: the first
+    // piece would keep closedBy null, so readers never seed at a boundary
+    const piece = previous.segments[1];
+    const resumed = rateResourceSince(
+      { resourceType: 'vm', tenantId: 't-1', events: [deleted], books: [g1, split] },
+      deleted.time,
+      { from: piece.from, attributes: piece.attributes, openedBy: piece.openedBy },
+    );
+    const stored = [
+      ...previous.segments.filter((x) => x.from < resumed.unchangedBefore),
+      ...resumed.segments.filter((x) => x.from >= resumed.unchangedBefore),
+    ];
+    expect(stored.map((x) => [x.from, x.closedBy])).toEqual([
+      [OCT_2026, null],
+      [OCT_2026 + DAY, 'del'],
+    ]);
+    expect(stored).not.toEqual(full.segments);
+  });
+
+  it('refuses a seed at or after the cut, and events not after the seed', () => {
+    const created = ev('vm.created', OCT_2026, vmAttrs('standard', 'running'));
+    const seed = {
+      from: OCT_2026,
+      attributes: vmAttrs('standard', 'running'),
+      openedBy: created.id,
+    };
+    const input = { resourceType: 'vm' as const, tenantId: 't-1', books: [g1] };
+    expect(() => rateResourceSince({ ...input, events: [] }, OCT_2026, seed)).toThrow(
+      /before the cut/,
+    );
+    expect(() => rateResourceSince({ ...input, events: [created] }, OCT_2026 + DAY, seed)).toThrow(
+      /not after the seed/,
+    );
+    expect(
+      rateResourceSince({ ...input, events: [] }, OCT_2026 + DAY, seed).segments.map((x) => [
+        x.from,
+        x.to,
+        x.openedBy,
+      ]),
+    ).toEqual([[OCT_2026, null, created.id]]);
+  });
+
   it('is cut itself when nothing is in force at cut, and a start before cut when something is', () => {
     const created = ev('vm.created', OCT_2026, vmAttrs('standard', 'running'));
     const cut = OCT_2026 + 5 * DAY;

@@ -1,4 +1,4 @@
-import { foldIntervals, type FoldResult } from './fold-intervals';
+import { foldIntervals, type FoldResult, type FoldSeed } from './fold-intervals';
 import { bookTimeline } from './price-book-selection';
 import { priceImage } from './price-image';
 import type { Pricer } from './pricer';
@@ -68,6 +68,12 @@ export function rateResource(input: RateResourceInput): RatingResult {
 /** A rating, and the instant before which it equals the previous one (`rateResourceSince`). */
 export interface RatingSince extends RatingResult {
   unchangedBefore: EpochMs;
+  /**
+   * null: `segments` and `issues` are the whole rating. With a seed: they
+   * are the rating from this instant (the seed's `from`) on; the previous
+   * rating's segments and issues that start before it are unchanged.
+   */
+  coversFrom: EpochMs | null;
 }
 
 /**
@@ -84,12 +90,27 @@ export interface RatingSince extends RatingResult {
  * `cut`) is the same in both. The interval in force at `cut`, if any, starts
  * the same in both but may end differently (and so change `closedBy` of all
  * its pieces): `unchangedBefore` is its start, or `cut` when there is none.
+ *
+ * With a `seed` (a segment of the previous rating that starts before `cut`,
+ * `FoldSeed`), `input.events` are only the events after `seed.from`, and
+ * the fold resumes there: every event at or before it is old, so the
+ * previous fold's state at that instant is the seed's. The result then
+ * covers `seed.from` on (`coversFrom`), and `unchangedBefore` is at or
+ * after it. Books are all of them, as without a seed.
  */
-export function rateResourceSince(input: RateResourceInput, cut: EpochMs): RatingSince {
-  const folded = foldIntervals(input.resourceType, input.events);
+export function rateResourceSince(
+  input: RateResourceInput,
+  cut: EpochMs,
+  seed: FoldSeed | null = null,
+): RatingSince {
+  if (seed !== null && !(seed.from < cut)) {
+    throw new Error(`a fold seed must start before the cut (${seed.from} >= ${cut})`);
+  }
+  const folded = foldIntervals(input.resourceType, input.events, seed);
   return {
     ...priceFolded(input, folded),
     unchangedBefore: unchangedBefore(folded.intervals, cut),
+    coversFrom: seed === null ? null : seed.from,
   };
 }
 
