@@ -24,7 +24,10 @@
  * BENCH_RATE (events/s offered, batches sent on that schedule; 0, the
  * default: each poster sends its next batch as soon as its last is answered),
  * BENCH_COPY_STREAMS (1), BENCH_TIMEOUT_S (900), BENCH_CPU_PROF=<dir>
- * (runs the service with --cpu-prof, profiles written there on exit).
+ * (runs the service with --cpu-prof, profiles written there on exit),
+ * BENCH_PER_VM (events per VM, 10), BENCH_ORDER (`shuffled`, the default, or
+ * `time`: every event in time order, each VM's history arriving as it
+ * happens; the issue's workload is the shuffled one).
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -146,10 +149,15 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
   const copyStreams = envInt('BENCH_COPY_STREAMS', 1);
   const timeoutMs = envInt('BENCH_TIMEOUT_S', 900) * 1000;
   const split = process.env.BENCH_SPLIT === '1';
+  const perVm = envInt('BENCH_PER_VM', 10);
+  const order = process.env.BENCH_ORDER ?? 'shuffled';
+  if (order !== 'shuffled' && order !== 'time') {
+    throw new Error(`BENCH_ORDER must be shuffled or time, not ${order}`);
+  }
 
   progress(`ingest: generating ${total.toLocaleString()} events…`);
   const runId = randomBytes(3).toString('hex');
-  const workload = vmWorkload(total, { runId, tenants: 20, perVm: 10 });
+  const workload = vmWorkload(total, { runId, tenants: 20, perVm, order });
   const batches: Batch[] = [];
   for (let i = 0; i < workload.events.length; i += batchSize) {
     const events = workload.events.slice(i, i + batchSize);
@@ -388,6 +396,8 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
     report(options.name ?? 'ingest', {
       events: accepted,
       VMs: workload.vms.length,
+      'events per VM': perVm,
+      'arrival order': order,
       tenants: 20,
       'batch size': batchSize,
       'requests in flight': inFlight,

@@ -88,7 +88,7 @@ function vmHistory(
 
 export interface Workload {
   period: string;
-  /** Every event, shuffled across VMs and tenants. */
+  /** Every event, shuffled across VMs and tenants (or in time order: `order`). */
   events: BenchEvent[];
   /** Per VM, its events in time order. */
   vms: { subject: string; tenantId: string; events: BenchEvent[] }[];
@@ -96,11 +96,20 @@ export interface Workload {
 
 /**
  * `total` events: VMs of `perVm` events each (the last VM gets the remainder,
- * at least 2), VM i belonging to tenant i mod `tenants`, shuffled.
+ * at least 2), VM i belonging to tenant i mod `tenants`, shuffled; or with
+ * `order: 'time'`, all of them in time order, as a control plane that
+ * reports each change as it happens would send them.
  */
 export function vmWorkload(
   total: number,
-  opts: { perVm?: number; tenants?: number; seed?: number; runId?: string; now?: number } = {},
+  opts: {
+    perVm?: number;
+    tenants?: number;
+    seed?: number;
+    runId?: string;
+    now?: number;
+    order?: 'shuffled' | 'time';
+  } = {},
 ): Workload {
   const perVm = opts.perVm ?? 10;
   const tenants = opts.tenants ?? 20;
@@ -121,6 +130,9 @@ export function vmWorkload(
     vms.flatMap((v) => v.events),
     random,
   );
+  // ISO instants of one format sort as text; equal instants keep the shuffle
+  if (opts.order === 'time')
+    events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   return { period: month.period, events, vms };
 }
 
