@@ -8,6 +8,7 @@ import { WritePathsWithoutFkLocks1763787600000 } from './1763787600000-write-pat
 import { ResourcesHotUpdates1763791200000 } from './1763791200000-resources-hot-updates';
 import { StatementVersionsMovedByRating1763798400000 } from './1763798400000-statement-versions-moved-by-rating';
 import { RatingMarks1763805600000 } from './1763805600000-rating-marks';
+import { EventsByResourceAndTime1763812800000 } from './1763812800000-events-by-resource-and-time';
 
 export const migrations = [
   PriceBooks1763769600000,
@@ -19,4 +20,5 @@ export const migrations = [
   ResourcesHotUpdates1763791200000,
   StatementVersionsMovedByRating1763798400000,
   RatingMarks1763805600000,
+  EventsByResourceAndTime1763812800000,
 ];

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { createTestDatabase, testDataSource } from '../support/test-app';
+import { createTestDatabase, testDataSource, undoMigrationsThrough } from '../support/test-app';
 
 /**
  * Migration 1763805600000 moves "needs rating" from counters on `resources`
@@ -33,7 +33,7 @@ describe('migration: rating marks', () => {
     ).rows;
 
   it('carries waiting resources over as marks, and back', async () => {
-    await ds.undoLastMigration({ transaction: 'each' });
+    await undoMigrationsThrough(ds, 'RatingMarks1763805600000');
     await client.query(`SET timezone = 'UTC'`);
     await client.query(`
       INSERT INTO resources (resource_type, subject, tenant_id, change_seq, rated_seq, dirty_since, dirty_from, deleted_at)
@@ -60,7 +60,7 @@ describe('migration: rating marks', () => {
     );
     expect(columns.rows.map((c) => c.column_name)).not.toContain('change_seq');
 
-    await ds.undoLastMigration({ transaction: 'each' });
+    await undoMigrationsThrough(ds, 'RatingMarks1763805600000');
     const { rows } = await client.query<{
       subject: string;
       waiting: boolean;

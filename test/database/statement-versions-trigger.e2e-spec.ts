@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { createTestDatabase, testDataSource } from '../support/test-app';
+import { createTestDatabase, testDataSource, undoMigrationsThrough } from '../support/test-app';
 
 /**
  * Migration 1763798400000: a tenant's statement version (what cached
@@ -96,8 +96,7 @@ describe('tenant statement versions: moved by every change of rated_seq', () => 
          ON CONFLICT (tenant_id, shard) DO UPDATE SET version = tenant_statement_versions.version + 7`,
       );
       const [a, b] = [await version('t-a'), await version('t-b')];
-      await ds.undoLastMigration({ transaction: 'each' }); // rating marks
-      await ds.undoLastMigration({ transaction: 'each' }); // this one
+      await undoMigrationsThrough(ds, 'StatementVersionsMovedByRating1763798400000');
       const { rows } = await client.query<{ tenant_id: string; version: string }>(
         `SELECT tenant_id, version::text FROM tenant_statement_versions ORDER BY tenant_id`,
       );

@@ -63,6 +63,22 @@ export async function testDataSource(url: string, poolSize = 1): Promise<DataSou
   return ds.initialize();
 }
 
+/**
+ * Undoes the applied migrations, newest first, down to and including `name`
+ * (a migration's `name`), so a test of one migration's `down` does not
+ * depend on how many were added after it.
+ */
+export async function undoMigrationsThrough(ds: DataSource, name: string): Promise<void> {
+  for (;;) {
+    const [last]: { name: string }[] = await ds.query(
+      'SELECT name FROM migrations ORDER BY id DESC LIMIT 1',
+    );
+    if (last === undefined) throw new Error(`migration ${name} is not applied`);
+    await ds.undoLastMigration({ transaction: 'each' });
+    if (last.name === name) return;
+  }
+}
+
 export interface TestApp {
   app: NestFastifyApplication;
   /** supertest against the real listening HTTP server. */
