@@ -1,6 +1,4 @@
-import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
-import { createTestDatabase, testDataSource, undoMigrationsThrough } from '../support/test-app';
+import { migrationTestDatabase, undoMigrationsThrough } from '../support/test-app';
 
 /**
  * Migration 1763812800000: a rating reads a resource's events after a point
@@ -8,25 +6,11 @@ import { createTestDatabase, testDataSource, undoMigrationsThrough } from '../su
  * replaces the index on (resource_type, subject).
  */
 describe('events indexed by resource and time', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let client: Client;
-  let ds: DataSource;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    client = new Client({ connectionString: db.url });
-    await client.connect();
-    ds = await testDataSource(db.url);
-  });
-  afterAll(async () => {
-    await ds.destroy();
-    await client.end();
-    await db.drop();
-  });
+  const m = migrationTestDatabase();
 
   const indexes = async () =>
     (
-      await client.query<{ indexname: string; indexdef: string }>(
+      await m.client.query<{ indexname: string; indexdef: string }>(
         `SELECT indexname, indexdef FROM pg_indexes
           WHERE tablename = 'events' AND indexname LIKE 'events_resource%' ORDER BY indexname`,
       )
@@ -34,10 +18,10 @@ describe('events indexed by resource and time', () => {
 
   it('reads a resource’s events after an instant by a range of the index', async () => {
     expect(await indexes()).toEqual(['events_resource_time_idx (resource_type, subject, "time")']);
-    await client.query('BEGIN');
+    await m.client.query('BEGIN');
     try {
-      await client.query(`SET LOCAL enable_seqscan = off`);
-      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+      await m.client.query(`SET LOCAL enable_seqscan = off`);
+      const { rows } = await m.client.query<{ 'QUERY PLAN': string }>(
         `EXPLAIN SELECT id FROM events
           WHERE resource_type = 'vm' AND subject = 'vm-1' AND time > '2026-10-01T00:00:00Z'`,
       );
@@ -45,18 +29,18 @@ describe('events indexed by resource and time', () => {
       expect(plan).toContain('events_resource_time_idx');
       expect(plan).toMatch(/Index Cond: .*"time" >/);
     } finally {
-      await client.query('ROLLBACK');
+      await m.client.query('ROLLBACK');
     }
   });
 
   it('goes back to the index on the resource, and forward over one built beforehand', async () => {
-    await undoMigrationsThrough(ds, 'EventsByResourceAndTime1763812800000');
+    await undoMigrationsThrough(m.ds, 'EventsByResourceAndTime1763812800000');
     expect(await indexes()).toEqual(['events_resource_idx (resource_type, subject)']);
     // what an operator does before the release on a large table
-    await client.query(
+    await m.client.query(
       `CREATE INDEX CONCURRENTLY events_resource_time_idx ON events (resource_type, subject, time)`,
     );
-    await ds.runMigrations({ transaction: 'each' });
+    await m.ds.runMigrations({ transaction: 'each' });
     expect(await indexes()).toEqual(['events_resource_time_idx (resource_type, subject, "time")']);
   });
 });

@@ -79,6 +79,28 @@ export async function undoMigrationsThrough(ds: DataSource, name: string): Promi
   }
 }
 
+/**
+ * For a test of a migration: a fresh migrated database per `describe`, a
+ * client on it and a data source that can undo and re-run migrations
+ * (registers its own beforeAll / afterAll; the fields are set from then on).
+ */
+export function migrationTestDatabase(): { client: Client; ds: DataSource } {
+  const ctx = {} as { client: Client; ds: DataSource };
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ctx.client = new Client({ connectionString: db.url });
+    await ctx.client.connect();
+    ctx.ds = await testDataSource(db.url);
+  });
+  afterAll(async () => {
+    await ctx.ds.destroy();
+    await ctx.client.end();
+    await db.drop();
+  });
+  return ctx;
+}
+
 export interface TestApp {
   app: NestFastifyApplication;
   /** supertest against the real listening HTTP server. */

@@ -464,44 +464,46 @@ describe(`${rateResourceSince.name} (properties)`, () => {
     })),
   });
 
+  /** A previous rating's events and books, those added since, and the cut (an offset from T0). */
+  const previousAddedAndCut = [
+    vmEventsArb,
+    booksArb,
+    vmEventsArb,
+    booksArb,
+    fc.integer({ min: 0, max: SPAN }),
+  ] as const;
+
   it('leaves every segment before unchangedBefore as the previous rating had it', () => {
     fc.assert(
-      fc.property(
-        vmEventsArb,
-        booksArb,
-        vmEventsArb,
-        booksArb,
-        fc.integer({ min: 0, max: SPAN }),
-        (oldEvents, oldBooks, newEvents, newBooks, offset) => {
-          const cut = T0 + offset;
-          const added = later(newEvents, newBooks, cut);
-          const previous = rate('vm', oldEvents, oldBooks);
-          const next = rateResourceSince(
-            {
-              resourceType: 'vm',
-              tenantId: 't-1',
-              events: [...oldEvents, ...added.events],
-              books: [...oldBooks, ...added.books],
-            },
-            cut,
-          );
-          const { unchangedBefore } = next;
-          expect(unchangedBefore).toBeLessThanOrEqual(cut);
-          expect(next.segments.filter((x) => x.from < unchangedBefore)).toEqual(
-            previous.segments.filter((x) => x.from < unchangedBefore),
-          );
-          // what a writer stores: the kept rows, then the new ones from unchangedBefore on
-          const stored = [
-            ...previous.segments.filter((x) => x.from < unchangedBefore),
-            ...next.segments.filter((x) => x.from >= unchangedBefore),
-          ];
-          expect(stored).toEqual(next.segments);
-          // and the result itself is rateResource's
-          expect({ segments: next.segments, issues: next.issues }).toEqual(
-            rate('vm', [...oldEvents, ...added.events], [...oldBooks, ...added.books]),
-          );
-        },
-      ),
+      fc.property(...previousAddedAndCut, (oldEvents, oldBooks, newEvents, newBooks, offset) => {
+        const cut = T0 + offset;
+        const added = later(newEvents, newBooks, cut);
+        const previous = rate('vm', oldEvents, oldBooks);
+        const next = rateResourceSince(
+          {
+            resourceType: 'vm',
+            tenantId: 't-1',
+            events: [...oldEvents, ...added.events],
+            books: [...oldBooks, ...added.books],
+          },
+          cut,
+        );
+        const { unchangedBefore } = next;
+        expect(unchangedBefore).toBeLessThanOrEqual(cut);
+        expect(next.segments.filter((x) => x.from < unchangedBefore)).toEqual(
+          previous.segments.filter((x) => x.from < unchangedBefore),
+        );
+        // what a writer stores: the kept rows, then the new ones from unchangedBefore on
+        const stored = [
+          ...previous.segments.filter((x) => x.from < unchangedBefore),
+          ...next.segments.filter((x) => x.from >= unchangedBefore),
+        ];
+        expect(stored).toEqual(next.segments);
+        // and the result itself is rateResource's
+        expect({ segments: next.segments, issues: next.issues }).toEqual(
+          rate('vm', [...oldEvents, ...added.events], [...oldBooks, ...added.books]),
+        );
+      }),
       { numRuns: 2000 },
     );
   });
@@ -509,11 +511,7 @@ describe(`${rateResourceSince.name} (properties)`, () => {
   it('resumed from a stored segment that is not at a book boundary, equals the full rating from there on', () => {
     fc.assert(
       fc.property(
-        vmEventsArb,
-        booksArb,
-        vmEventsArb,
-        booksArb,
-        fc.integer({ min: 0, max: SPAN }),
+        ...previousAddedAndCut,
         fc.nat(),
         (oldEvents, oldBooks, newEvents, newBooks, offset, pick) => {
           const cut = T0 + offset;
