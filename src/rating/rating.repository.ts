@@ -5,17 +5,13 @@ import { resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { toCorePriceBook } from '../price-books/price-book.mapper';
 import { PriceBookVersionEntity } from '../price-books/price-book-version.entity';
 import { attributesOf } from '../events/events.repository';
-import { Decimal } from './core/decimal';
 import type { FoldSeed } from './core/fold-intervals';
-import type {
-  PriceBook,
-  RatedAttributes,
-  RatingEvent,
-  RatingResult,
-  ResourceType,
-  VmState,
-} from '../rating/core/types';
-import { RATED_INTERVAL_COLUMNS, type RatedIntervalRow } from './rated-interval.mapper';
+import type { PriceBook, RatingEvent, RatingResult, ResourceType } from '../rating/core/types';
+import {
+  attributesFromColumns,
+  RATED_INTERVAL_COLUMNS,
+  type RatedIntervalRow,
+} from './rated-interval.mapper';
 
 /** A resource's new rating, and the marks it settles. */
 export interface NewRating {
@@ -523,12 +519,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 type SeedTuple = [number, string, string | null, string | null, number | null, string | null];
 
 function seedOf([from, openedBy, template, state, realServerCount, sizeGb]: SeedTuple): FoldSeed {
-  const attributes: RatedAttributes = {
-    ...(template !== null ? { template } : {}),
-    ...(state !== null ? { state: state as VmState } : {}),
-    ...(realServerCount !== null ? { realServerCount } : {}),
-    ...(sizeGb !== null ? { sizeGb: new Decimal(sizeGb) } : {}),
-  };
+  const attributes = attributesFromColumns({
+    template,
+    state,
+    real_server_count: realServerCount,
+    size_gb: sizeGb,
+  });
   return { from: Number(from), attributes, openedBy };
 }
 
