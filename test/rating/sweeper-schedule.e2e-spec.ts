@@ -16,8 +16,12 @@ describe('sweeper schedule: re-armed after Redis lost it', () => {
   let redis: Redis;
   let queue: Queue;
 
+  // The runs still to come. A run in progress (active) is left out: the
+  // scheduler creates the next run as it starts one, so right after boot the
+  // first run may still be active beside its successor, and counting it made
+  // this test fail now and then.
   const sweeperJobs = async () =>
-    (await queue.getJobs(['delayed', 'wait', 'prioritized', 'active'])).filter(
+    (await queue.getJobs(['delayed', 'wait', 'prioritized'])).filter(
       (j) => j.repeatJobKey === 'sweeper' || j.id?.startsWith('repeat:sweeper:'),
     );
 
