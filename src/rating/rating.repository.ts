@@ -310,19 +310,14 @@ export class RatingRepository {
         return !seen.has(k) && seen.add(k);
       });
     const marks = ratings.flatMap((r) => r.markIds.map((id) => ({ r, id })));
-    // Four JSON documents unpacked by json_to_recordset, instead of 33 array
-    // literals that pg escaped element by element; instants as epoch ms,
-    // turned into timestamptz by arithmetic rather than parsed from text.
-    // Decimals go as their strings, so the stored scale is the core's.
+    // Four JSON arrays of tuples (`tuples`), instead of 33 array literals
+    // that pg escaped element by element; instants as epoch ms, turned into
+    // timestamptz by arithmetic rather than parsed from text. Decimals go as
+    // their strings, never as JS numbers.
     await preparedQuery(
       em,
-      `WITH k AS (SELECT k.rt, k.sub, ${ms('k.del')} AS del, ${ms('k.keep')} AS keep, ${ms('k.ifrom')} AS ifrom
-                    FROM json_to_recordset($1::json) AS k(rt text, sub text, del bigint, keep bigint, ifrom bigint)),
-       n AS (SELECT n.rt, n.sub, n.ten, ${ms('n.f')} AS f, ${ms('n.t')} AS t, n.tpl, n.st, n.rsc, n.sz, n.pb, n.cur,
-                    n.w, n.pph, n.hr, n.ob, n.cb
-               FROM json_to_recordset($2::json) AS n(rt text, sub text, ten text, f bigint, t bigint, tpl text,
-                                                      st text, rsc int, sz numeric, pb uuid, cur text, w numeric,
-                                                      pph numeric, hr numeric, ob text, cb text)),
+      `WITH k AS (${tuples('$1', RATING_TUPLE)}),
+       n AS (${tuples('$2', SEGMENT_TUPLE)}),
        -- stored keys EXCEPT new keys: a set operation (hashed), never a scan
        -- of the new rows per stored row (measured 76 ms for 134 × 324)
        gone AS (
@@ -353,9 +348,7 @@ export class RatingRepository {
                  EXCLUDED.size_gb::text, EXCLUDED.price_book_id, EXCLUDED.currency, EXCLUDED.weight::text,
                  EXCLUDED.price_per_hour::text, EXCLUDED.hourly_rate::text, EXCLUDED.opened_by, EXCLUDED.closed_by)
          RETURNING 1),
-       i AS (SELECT i.rt, i.sub, i.ten, ${ms('i.f')} AS f, ${ms('i.t')} AS t, i.r, i.m, i.e, i.b
-               FROM json_to_recordset($3::json) AS i(rt text, sub text, ten text, f bigint, t bigint, r text,
-                                                      m text, e json, b boolean)),
+       i AS (${tuples('$3', ISSUE_TUPLE)}),
        resolved AS (
          DELETE FROM rating_issues t
           USING (SELECT x.resource_type, x.subject, x.from_at, x.reason
@@ -369,7 +362,7 @@ export class RatingRepository {
        found AS (
          INSERT INTO rating_issues AS t (resource_type, subject, tenant_id, from_at, to_at, reason, message,
                                          event_ids, blocking)
-         SELECT i.rt, i.sub, i.ten, i.f, i.t, i.r, i.m, ARRAY(SELECT json_array_elements_text(i.e)), i.b
+         SELECT i.rt, i.sub, i.ten, i.f, i.t, i.r, i.m, ARRAY(SELECT jsonb_array_elements_text(i.e)), i.b
            FROM i
          ON CONFLICT (resource_type, subject, from_at, reason) DO UPDATE
             SET tenant_id = EXCLUDED.tenant_id, to_at = EXCLUDED.to_at, message = EXCLUDED.message,
@@ -380,7 +373,7 @@ export class RatingRepository {
          RETURNING 1),
        consumed AS (
          DELETE FROM rating_marks t
-          USING json_to_recordset($4::json) AS m(rt text, sub text, id bigint)
+          USING (${tuples('$4', MARK_TUPLE)}) AS m
           WHERE t.resource_type = m.rt AND t.subject = m.sub AND t.id = m.id
          RETURNING 1)
        UPDATE resources r
@@ -399,51 +392,50 @@ export class RatingRepository {
                   FOR NO KEY UPDATE OF l) AS u
         WHERE r.resource_type = u.rt AND r.subject = u.sub`,
       [
+        // each tuple in the order of its *_TUPLE
         JSON.stringify(
-          ratings.map((r) => ({
-            rt: r.key.resourceType,
-            sub: r.key.subject,
-            del: instant(r.deletedAt),
-            keep: instant(r.keepBefore),
-            ifrom: instant(r.issuesFrom),
-          })),
+          ratings.map((r) => [
+            r.key.resourceType,
+            r.key.subject,
+            instant(r.deletedAt),
+            instant(r.keepBefore),
+            instant(r.issuesFrom),
+          ]),
         ),
         JSON.stringify(
-          segs.map(({ r, x }) => ({
-            rt: r.key.resourceType,
-            sub: r.key.subject,
-            ten: r.tenantId,
-            f: instant(x.from),
-            t: instant(x.to),
-            tpl: x.attributes.template ?? null,
-            st: x.attributes.state ?? null,
-            rsc: x.attributes.realServerCount ?? null,
-            sz: x.attributes.sizeGb?.toString() ?? null,
-            pb: x.priceBookId,
-            cur: x.currency,
-            w: x.weight.toString(),
-            pph: x.pricePerHour.toString(),
-            hr: x.hourlyRate.toString(),
-            ob: x.openedBy,
-            cb: x.closedBy,
-          })),
+          segs.map(({ r, x }) => [
+            r.key.resourceType,
+            r.key.subject,
+            r.tenantId,
+            instant(x.from),
+            instant(x.to),
+            x.attributes.template ?? null,
+            x.attributes.state ?? null,
+            x.attributes.realServerCount ?? null,
+            x.attributes.sizeGb?.toString() ?? null,
+            x.priceBookId,
+            x.currency,
+            x.weight.toString(),
+            x.pricePerHour.toString(),
+            x.hourlyRate.toString(),
+            x.openedBy,
+            x.closedBy,
+          ]),
         ),
         JSON.stringify(
-          issues.map(({ r, x }) => ({
-            rt: r.key.resourceType,
-            sub: r.key.subject,
-            ten: r.tenantId,
-            f: instant(x.from),
-            t: instant(x.to),
-            r: x.reason,
-            m: x.message,
-            e: x.eventIds,
-            b: x.blocking,
-          })),
+          issues.map(({ r, x }) => [
+            r.key.resourceType,
+            r.key.subject,
+            r.tenantId,
+            instant(x.from),
+            instant(x.to),
+            x.reason,
+            x.message,
+            x.eventIds,
+            x.blocking,
+          ]),
         ),
-        JSON.stringify(
-          marks.map(({ r, id }) => ({ rt: r.key.resourceType, sub: r.key.subject, id })),
-        ),
+        JSON.stringify(marks.map(({ r, id }) => [r.key.resourceType, r.key.subject, id])),
       ],
     );
   }
@@ -544,7 +536,68 @@ function instant(at: number | null): number | null {
   return at;
 }
 
-const ms = (column: string) => `('epoch'::timestamptz + ${column} * interval '1 millisecond')`;
+/** A tuple's columns, in order: name and SQL type (`instant`: epoch ms, as timestamptz). */
+type TupleColumns = readonly (readonly [string, string])[];
+
+const RATING_TUPLE: TupleColumns = [
+  ['rt', 'text'],
+  ['sub', 'text'],
+  ['del', 'instant'],
+  ['keep', 'instant'],
+  ['ifrom', 'instant'],
+];
+const SEGMENT_TUPLE: TupleColumns = [
+  ['rt', 'text'],
+  ['sub', 'text'],
+  ['ten', 'text'],
+  ['f', 'instant'],
+  ['t', 'instant'],
+  ['tpl', 'text'],
+  ['st', 'text'],
+  ['rsc', 'int'],
+  ['sz', 'numeric'],
+  ['pb', 'uuid'],
+  ['cur', 'text'],
+  ['w', 'numeric'],
+  ['pph', 'numeric'],
+  ['hr', 'numeric'],
+  ['ob', 'text'],
+  ['cb', 'text'],
+];
+const ISSUE_TUPLE: TupleColumns = [
+  ['rt', 'text'],
+  ['sub', 'text'],
+  ['ten', 'text'],
+  ['f', 'instant'],
+  ['t', 'instant'],
+  ['r', 'text'],
+  ['m', 'text'],
+  ['e', 'jsonb'],
+  ['b', 'boolean'],
+];
+const MARK_TUPLE: TupleColumns = [
+  ['rt', 'text'],
+  ['sub', 'text'],
+  ['id', 'bigint'],
+];
+
+/**
+ * The rows of a JSON array of tuples (a `jsonb` parameter): one parse of the
+ * whole document, then each field by position. Measured against the other
+ * ways of sending 200 segments (PostgreSQL CPU per row, the insert included):
+ * 33 array literals 4.5–5.5 µs, `json_to_recordset` of objects 6.6–7.4 µs
+ * (it builds a hash table per object), this 4.25 µs; and 2.0–2.4 µs of the
+ * worker's CPU per row here against 5 µs for the array literals.
+ */
+function tuples(param: string, columns: TupleColumns): string {
+  const fields = columns.map(([name, type], n) => {
+    if (type === 'instant')
+      return `'epoch'::timestamptz + (a->>${n})::bigint * interval '1 millisecond' AS ${name}`;
+    if (type === 'jsonb') return `a->${n} AS ${name}`;
+    return `(a->>${n})::${type} AS ${name}`;
+  });
+  return `SELECT ${fields.join(', ')} FROM jsonb_array_elements(${param}::jsonb) AS a`;
+}
 
 /** A seed as `readForRating` sends it: from (epoch ms), opened_by, template, state, real_server_count, size_gb. */
 type SeedTuple = [number, string, string | null, string | null, number | null, string | null];
