@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { tuples, type TupleColumns } from '../database/json-tuples';
 import { preparedQuery } from '../database/prepared';
 import { Decimal } from '../rating/core/decimal';
 import type { RatingEvent, ResourceType } from '../rating/core/types';
@@ -43,9 +44,10 @@ export class EventsRepository {
     const sorted = [...events].sort((a, b) =>
       a.source === b.source ? cmp(a.id, b.id) : cmp(a.source, b.source),
     );
-    // The batch as one JSON array of objects, unpacked by json_to_recordset:
-    // one JSON.stringify instead of eleven array literals, which pg escapes
-    // element by element (the two JSON texts character by character).
+    // The batch as one JSON array of tuples (`tuples`): one JSON.stringify
+    // instead of eleven array literals, which pg escapes element by element
+    // (the two JSON texts character by character), and one parse in
+    // PostgreSQL, where `data` and `raw` are taken as they were parsed.
     // Only resources this statement's snapshot does not see are inserted: an
     // INSERT … ON CONFLICT that meets a row whose update has not committed
     // waits for that transaction, and every rating updates its resources'
@@ -56,10 +58,7 @@ export class EventsRepository {
     // other in a circle.
     const rows: { source: string; id: string }[] = await preparedQuery(
       em,
-      `WITH u AS MATERIALIZED (
-         SELECT * FROM ROWS FROM (json_to_recordset($1::json) AS (s text, i text, rt text, sub text, ten text, ty text,
-                                                                  t timestamptz, seq numeric, d jsonb, r jsonb, h text))
-                  WITH ORDINALITY AS u(s, i, rt, sub, ten, ty, t, seq, d, r, h, n)),
+      `WITH u AS MATERIALIZED (${tuples('$1', EVENT_TUPLE, { ordinality: 'n' })}),
        created AS (
          INSERT INTO resources (resource_type, subject, tenant_id)
          SELECT rt, sub, min(ten) FROM u
@@ -75,20 +74,21 @@ export class EventsRepository {
        ON CONFLICT (source, id) DO NOTHING
        RETURNING source, id`,
       [
+        // in the order of EVENT_TUPLE
         JSON.stringify(
-          sorted.map((e) => ({
-            s: e.source,
-            i: e.id,
-            rt: e.resourceType,
-            sub: e.subject,
-            ten: e.tenantId,
-            ty: e.type,
-            t: new Date(e.time).toISOString(),
-            seq: e.sequence,
-            d: e.data,
-            r: e.raw,
-            h: e.contentHash,
-          })),
+          sorted.map((e) => [
+            e.source,
+            e.id,
+            e.resourceType,
+            e.subject,
+            e.tenantId,
+            e.type,
+            e.time,
+            e.sequence,
+            e.data,
+            e.raw,
+            e.contentHash,
+          ]),
         ),
         via,
       ],
@@ -166,6 +166,21 @@ export class EventsRepository {
     }));
   }
 }
+
+/** An event as `insertEvents` sends it. */
+const EVENT_TUPLE: TupleColumns = [
+  ['s', 'text'],
+  ['i', 'text'],
+  ['rt', 'text'],
+  ['sub', 'text'],
+  ['ten', 'text'],
+  ['ty', 'text'],
+  ['t', 'instant'],
+  ['seq', 'numeric'],
+  ['d', 'jsonb'],
+  ['r', 'jsonb'],
+  ['h', 'text'],
+];
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -62,6 +62,23 @@ describe(EventsController.name, () => {
       expect(row.rows[0].time.toISOString()).toBe('2026-10-01T00:00:00.000Z');
     });
 
+    it('202: stores the instant to the millisecond, the sequence and data exactly', async () => {
+      const data = { template: 'standard', state: 'running', tags: { a: [1, '2', null] } };
+      const e = cloudEvent('vm.created', 'vm-ms', '2026-10-01T02:30:00.123999+02:30', data, {
+        sequence: '9223372036854775807',
+      });
+      await t.http.post('/v1/events').set(STRUCTURED).send(e).expect(202);
+      const row = await t.db.query(
+        'SELECT time, sequence::text AS sequence, data FROM events WHERE source = $1 AND id = $2',
+        [e.source, e.id],
+      );
+      expect(row.rows[0].time.toISOString()).toBe('2026-10-01T00:00:00.123Z');
+      expect(row.rows[0]).toMatchObject({
+        sequence: '9223372036854775807',
+        data: { tenantId: 't-1', ...data },
+      });
+    });
+
     it('202: an identical resend counts as a duplicate and stores nothing', async () => {
       const e = cloudEvent('image.created', 'img-dup', '2026-10-01T00:00:00Z', { sizeGb: '10' });
       await t.http.post('/v1/events').set(STRUCTURED).send(e).expect(202);
