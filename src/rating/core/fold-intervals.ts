@@ -135,8 +135,11 @@ export function foldIntervals(
   events: RatingEvent[],
   seed: FoldSeed | null = null,
 ): FoldResult {
+  // built once, not per event: the fold runs for every rating
+  const prefix = `${resourceType}.`;
+  const deletedType = `${resourceType}.deleted`;
   for (const event of events) {
-    if (!event.type.startsWith(`${resourceType}.`)) {
+    if (!event.type.startsWith(prefix)) {
       throw new Error(
         `event ${event.id} of type ${event.type} is not a ${resourceType} event; ` +
           `fold each resource type separately`,
@@ -176,7 +179,7 @@ export function foldIntervals(
         continue;
       }
       seen.push(event);
-      if (isDeletion(resourceType, event.type)) {
+      if (event.type === deletedType) {
         deletion = event;
         if (open !== null) {
           intervals.push({ ...open, to: time, closedBy: event.id });
