@@ -93,6 +93,8 @@ export class EventsRepository {
         via,
       ],
     );
+    // each of `sorted` is inserted once at most: as many rows, all of them
+    if (rows.length === sorted.length) return { inserted: sorted, duplicates: 0, conflicts: [] };
     const insertedKeys = new Set(rows.map((r) => `${r.source}\u0000${r.id}`));
     const inserted = sorted.filter((e) => insertedKeys.has(`${e.source}\u0000${e.id}`));
     const existing = sorted.filter((e) => !insertedKeys.has(`${e.source}\u0000${e.id}`));

@@ -8,22 +8,30 @@ import type { IncomingEvent } from './cloud-event.types';
  * batch order. Identical resends are not conflicts.
  */
 export function findBatchConflicts(events: IncomingEvent[]): string | null {
-  const byKey = new Map<string, { index: number; hash: string }>();
-  const tenantOf = new Map<string, { index: number; tenantId: string }>();
+  // keyed by each part in turn (source, then id; type, then subject): no
+  // key string is built per event
+  const byKey = new Map<string, Map<string, { index: number; hash: string }>>();
+  const tenantOf = new Map<string, Map<string, { index: number; tenantId: string }>>();
   for (const [index, e] of events.entries()) {
-    const key = JSON.stringify([e.source, e.id]);
-    const seen = byKey.get(key);
-    if (!seen) byKey.set(key, { index, hash: e.contentHash });
+    const ids = inner(byKey, e.source);
+    const seen = ids.get(e.id);
+    if (!seen) ids.set(e.id, { index, hash: e.contentHash });
     else if (seen.hash !== e.contentHash) {
       return `events [${seen.index}] and [${index}] share source ${JSON.stringify(e.source)} and id ${JSON.stringify(e.id)} but differ in content`;
     }
 
-    const resource = JSON.stringify([e.resourceType, e.subject]);
-    const owner = tenantOf.get(resource);
-    if (!owner) tenantOf.set(resource, { index, tenantId: e.tenantId });
+    const subjects = inner(tenantOf, e.resourceType);
+    const owner = subjects.get(e.subject);
+    if (!owner) subjects.set(e.subject, { index, tenantId: e.tenantId });
     else if (owner.tenantId !== e.tenantId) {
       return `${e.resourceType} ${JSON.stringify(e.subject)} is given tenant ${JSON.stringify(owner.tenantId)} by event [${owner.index}] and tenant ${JSON.stringify(e.tenantId)} by event [${index}]; a resource belongs to one tenant`;
     }
   }
   return null;
+}
+
+function inner<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let m = outer.get(key);
+  if (m === undefined) outer.set(key, (m = new Map<string, V>()));
+  return m;
 }
