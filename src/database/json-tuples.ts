@@ -15,11 +15,11 @@ export type TupleColumns = readonly (readonly [string, string])[];
  * One parse of the whole document, then only each field's own value. Ways
  * of sending rows, measured (PostgreSQL CPU per row, the insert included):
  *
- * - 200 rating segments: 16 array literals 4.5–5.5 µs (and ~5 µs of the
- *   worker's CPU per row, pg escaping element by element), objects through
- *   `json_to_recordset` 6.6–7.4 µs (a hash table per object), `json` tuples
- *   ~22 µs (`->>` parses the element again), `jsonb` tuples 4.25 µs (and
- *   2.0–2.4 µs of the worker's).
+ * - 200 rating segments (`npm run bench:row-encoding`): 16 array literals
+ *   5.7–6.0 µs (and ~5 µs of the sender's CPU per row, pg escaping element
+ *   by element), objects through `json_to_recordset` 4.7–6.7 µs (a hash
+ *   table per object), `json` tuples ~23 µs (`->>` parses the element
+ *   again), `jsonb` tuples 4.6–4.8 µs (and 1.6–1.7 µs of the sender's).
  * - 500 events into `events`: objects through `json_to_recordset` 25–31 µs,
  *   `jsonb` tuples 23–26 µs (`data` and `raw` are not parsed a second time).
  */
