@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { canonicalJson, contentHash } from './content-hash';
 import { eventFromBinary } from './binary-mode';
 import { NOW, structured } from './test-fixtures';
@@ -17,6 +19,87 @@ describe(canonicalJson.name, () => {
     );
     expect(canonicalJson(null)).toBe('null');
     expect(canonicalJson('é"')).toBe('"é\\""');
+  });
+});
+
+/** The first implementation, kept as the definition the faster one must match byte for byte. */
+function referenceCanonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : referenceCanonicalJson(v))).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const members = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${referenceCanonicalJson(obj[k])}`);
+  return `{${members.join(',')}}`;
+}
+
+/** JSON data as a parsed body holds it, with `undefined` members mixed in. */
+const jsonish = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constant(null),
+    fc.boolean(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.string({ unit: 'binary' }),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(
+      fc.string({ unit: 'binary', maxLength: 6 }),
+      fc.option(tie('value'), { nil: undefined }),
+      {
+        maxKeys: 5,
+      },
+    ),
+  ),
+})).value;
+
+describe('canonical form, against the first implementation', () => {
+  it('canonicalJson writes the same bytes for any JSON data', () => {
+    fc.assert(
+      fc.property(jsonish, (v) => canonicalJson(v) === referenceCanonicalJson(v)),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('contentHash is the SHA-256 of the canonical { type, subject, time, sequence, data }', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.string({ unit: 'binary' }),
+        fc.integer({ min: 0, max: 253402300799999 }),
+        fc.option(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }).map(String), { nil: null }),
+        fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), jsonish, { maxKeys: 5 }),
+        (type, subject, time, sequence, data) => {
+          const expected = createHash('sha256')
+            .update(
+              referenceCanonicalJson({
+                type,
+                subject,
+                time: new Date(time).toISOString(),
+                sequence,
+                data,
+              }),
+              'utf8',
+            )
+            .digest('hex');
+          return contentHash({ type, subject, time, sequence, data }) === expected;
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is pinned: hashes stored by earlier versions stay the hashes of their events', () => {
+    expect(
+      contentHash({
+        type: 'vm.created',
+        subject: 'vm-"é\u2028',
+        time: 1759276800001,
+        sequence: null,
+        data: { z: [1, { b: null, a: 'x' }], a: 1.5e-7, u: undefined },
+      }),
+    ).toBe('e019120c888d2cb143d89befe5a3c0c62195832b4d089caac4003725e6de1332');
   });
 });
 
@@ -51,6 +134,12 @@ describe(contentHash.name, () => {
       { ...base, datacontenttype: undefined },
     );
     expect(new Set(all).size).toBe(1);
+  });
+
+  it('is pinned for a stored event (validated as ingest does)', () => {
+    expect(hashes(base)).toEqual([
+      '4e1ad57ad8758aa099b3eeb52724df20b592be66dcc2fef422637e75d96dd55e',
+    ]);
   });
 
   it('does not depend on source or id (the idempotency key itself)', () => {
