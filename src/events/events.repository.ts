@@ -123,15 +123,17 @@ export class EventsRepository {
    * caller rolls back).
    */
   async markChanged(em: EntityManager, events: IncomingEvent[]): Promise<TenantConflict[]> {
-    const keys = distinctResourceKeys(events);
-    const tenant = new Map<string, string>();
-    const earliest = new Map<string, number>();
+    // one mark per resource: its tenant and its earliest event time, in key order
+    const marks = new Map<string, [ResourceType, string, string, number]>();
     for (const e of events) {
       const k = `${e.resourceType}/${e.subject}`;
-      tenant.set(k, e.tenantId);
-      earliest.set(k, Math.min(earliest.get(k) ?? Infinity, e.time));
+      const m = marks.get(k);
+      if (m === undefined) marks.set(k, [e.resourceType, e.subject, e.tenantId, e.time]);
+      else if (e.time < m[3]) m[3] = e.time;
     }
-    const ks = keys.map((k) => `${k.resourceType}/${k.subject}`);
+    const tuplesInKeyOrder = distinctResourceKeys(events).map((k) =>
+      marks.get(`${k.resourceType}/${k.subject}`)!,
+    );
     const rows: {
       resource_type: ResourceType;
       subject: string;
@@ -140,7 +142,7 @@ export class EventsRepository {
     }[] = await preparedQuery(
       em,
       `WITH u AS MATERIALIZED (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS u(rt, sub, ten, earliest)),
+         ${tuples('$1', MARK_TUPLE)}),
        -- one primary-key lookup per key (OFFSET 0 keeps it from being
        -- flattened into a join the planner may turn into a table scan)
        foreign_owned AS MATERIALIZED (
@@ -153,12 +155,7 @@ export class EventsRepository {
          SELECT rt, sub, earliest FROM u WHERE NOT EXISTS (SELECT FROM foreign_owned)
          RETURNING 1)
        SELECT * FROM foreign_owned`,
-      [
-        keys.map((k) => k.resourceType),
-        keys.map((k) => k.subject),
-        ks.map((k) => tenant.get(k)!),
-        ks.map((k) => new Date(earliest.get(k)!).toISOString()),
-      ],
+      [JSON.stringify(tuplesInKeyOrder)],
     );
     return rows.map((r) => ({
       kind: 'tenant',
@@ -168,6 +165,14 @@ export class EventsRepository {
     }));
   }
 }
+
+/** A resource's mark as `markChanged` sends it: type, subject, tenant, earliest event time. */
+const MARK_TUPLE: TupleColumns = [
+  ['rt', 'text'],
+  ['sub', 'text'],
+  ['ten', 'text'],
+  ['earliest', 'instant'],
+];
 
 /** An event as `insertEvents` sends it. */
 const EVENT_TUPLE: TupleColumns = [
