@@ -8,30 +8,14 @@
  * src/database/json-tuples.ts, the same SQL the rating write runs).
  */
 import { Client } from 'pg';
-import { tuples, type TupleColumns } from '../src/database/json-tuples';
+import { tuples } from '../src/database/json-tuples';
+import { SEGMENT_TUPLE } from '../src/rating/rating.repository';
 import { SERVER_URL, progress, progressDone, report } from './lib/harness';
 import { cpuSecondsOf } from './lib/procstat';
 import { envInt, runAsScript } from './lib/util';
 
 const ROWS = 200;
-const COLUMNS: TupleColumns = [
-  ['rt', 'text'],
-  ['sub', 'text'],
-  ['ten', 'text'],
-  ['f', 'instant'],
-  ['t', 'instant'],
-  ['tpl', 'text'],
-  ['st', 'text'],
-  ['rsc', 'int'],
-  ['sz', 'numeric'],
-  ['pb', 'uuid'],
-  ['cur', 'text'],
-  ['w', 'numeric'],
-  ['pph', 'numeric'],
-  ['hr', 'numeric'],
-  ['ob', 'text'],
-  ['cb', 'text'],
-];
+const COLUMNS = SEGMENT_TUPLE;
 const NAMES = COLUMNS.map(([n]) => n);
 const SQL_TYPES = COLUMNS.map(([, t]) => (t === 'instant' ? 'timestamptz' : t));
 const TABLE = `CREATE TEMP TABLE x (${COLUMNS.map(([n], i) => `${n} ${SQL_TYPES[i]}`).join(', ')})`;

@@ -544,7 +544,8 @@ const RATING_TUPLE: TupleColumns = [
   ['keep', 'instant'],
   ['ifrom', 'instant'],
 ];
-const SEGMENT_TUPLE: TupleColumns = [
+/** A rated segment as `writeRatings` sends it (also measured by `bench:row-encoding`). */
+export const SEGMENT_TUPLE: TupleColumns = [
   ['rt', 'text'],
   ['sub', 'text'],
   ['ten', 'text'],
