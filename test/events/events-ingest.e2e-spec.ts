@@ -62,6 +62,27 @@ describe(EventsController.name, () => {
       expect(row.rows[0].time.toISOString()).toBe('2026-10-01T00:00:00.000Z');
     });
 
+    it('400: an unpaired surrogate in data is named, and nothing is stored (it was a 500)', async () => {
+      const e = cloudEvent('vm.created', 'vm-lone', '2026-10-01T00:00:00Z', {
+        template: 'standard',
+        state: 'running',
+        note: 'x\ud800y',
+      });
+      // JSON.stringify writes the lone surrogate as the escape "\ud800"
+      const res = await t.http
+        .post('/v1/events')
+        .set(BATCH)
+        .send(JSON.stringify([e]))
+        .expect(400);
+      expect(res.body.errors).toEqual([
+        { index: 0, field: 'data.note', message: expect.stringMatching(/unpaired surrogate/) },
+      ]);
+      const stored = await t.db.query(
+        `SELECT count(*)::int AS n FROM events WHERE subject = 'vm-lone'`,
+      );
+      expect(stored.rows[0].n).toBe(0);
+    });
+
     it('202: stores the instant to the millisecond, the sequence and data exactly', async () => {
       const data = { template: 'standard', state: 'running', tags: { a: [1, '2', null] } };
       const e = cloudEvent('vm.created', 'vm-ms', '2026-10-01T02:30:00.123999+02:30', data, {

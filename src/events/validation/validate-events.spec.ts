@@ -40,6 +40,16 @@ describe(validateEvents.name, () => {
       expect(e.contentHash).toMatch(/^[0-9a-f]{64}$/);
     });
 
+    it('accepts any Unicode text in data, astral characters (surrogate pairs) included', () => {
+      const data = {
+        tenantId: 't-1',
+        template: 'standard',
+        state: 'running',
+        note: 'é 😀 \ud83d\ude00 𝄞',
+      };
+      expect(valid(ofType('vm.created', data)).data).toEqual(data);
+    });
+
     it('parses the own-type attributes (sizeGb as Decimal, realServerCount from a string)', () => {
       expect(valid(ofType('vm.created')).attributes).toEqual({
         template: 'standard',
@@ -179,6 +189,26 @@ describe(validateEvents.name, () => {
       ['a NUL in the id', structured({ id: 'e-\u0000' }), 'id', /U\+0000/],
       ['a NUL in an extension', structured({ note: '\u0000' }), 'note', /U\+0000/],
       ['a NUL in a member name', vm({ 'a\u0000': 1 }), 'data', /U\+0000/],
+      [
+        'a lone high surrogate in data',
+        vm({ note: 'x\ud800y' }),
+        'data.note',
+        /unpaired surrogate/,
+      ],
+      [
+        'a lone low surrogate at the end',
+        vm({ note: 'x\udc00' }),
+        'data.note',
+        /unpaired surrogate/,
+      ],
+      ['swapped surrogates', vm({ tags: ['\udc00\ud800'] }), 'data.tags[0]', /unpaired surrogate/],
+      [
+        'a lone surrogate in an extension',
+        structured({ note: '\ud83d' }),
+        'note',
+        /unpaired surrogate/,
+      ],
+      ['a lone surrogate in a member name', vm({ 'k\udfff': 1 }), 'data', /unpaired surrogate/],
       ['source with a tab', structured({ source: '//cp\t' }), 'source', /whitespace/],
       ['source of 2049 characters', structured({ source: long(2049) }), 'source', /2048/],
       ['source as an object', structured({ source: { a: 1 } }), 'source', /URI-reference/],

@@ -62,6 +62,8 @@ export const MESSAGES = {
   sizeGb: 'must be a non-negative decimal (a string such as "0.0125" or a JSON number)',
   vsUpdated: 'must carry template and/or realServerCount for vs.updated',
   nul: 'must not contain the character U+0000 (NUL), which cannot be stored',
+  surrogate:
+    'must not contain an unpaired surrogate (a lone \\uD800–\\uDFFF escape): it is not a Unicode character and cannot be stored',
 } as const;
 
 /** The data members each event type must carry (besides tenantId). */
@@ -271,9 +273,11 @@ export function validateEvent(input: unknown, now: number): ValidateEventResult 
     }
   }
 
-  // The event is stored as sent (jsonb), and jsonb cannot hold U+0000.
-  const nulAt = nulPath(input, '');
-  if (nulAt !== null) errors.push({ field: nulAt, message: MESSAGES.nul });
+  // The event is stored as sent (jsonb), and jsonb cannot hold U+0000 or
+  // an unpaired surrogate (JSON's "\ud800" parses to one).
+  const unstorable = unstorablePath(input, '');
+  if (unstorable !== null)
+    errors.push({ field: unstorable.path, message: MESSAGES[unstorable.what] });
 
   if (errors.length > 0) return { ok: false, errors };
 
@@ -306,15 +310,31 @@ export function validateEvent(input: unknown, now: number): ValidateEventResult 
   };
 }
 
+/** A UTF-16 surrogate without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** What PostgreSQL cannot store in a string, if `s` holds it. */
+function unstorable(s: string): 'nul' | 'surrogate' | null {
+  if (s.includes('\u0000')) return 'nul';
+  return LONE_SURROGATE.test(s) ? 'surrogate' : null;
+}
+
 /**
  * The path (`data.note`, `tags[2]`, or `(event)` for a key at the top) of the
- * first string or member name containing U+0000, or null.
+ * first string or member name PostgreSQL cannot store (U+0000, an unpaired
+ * surrogate), and what it holds; or null.
  */
-function nulPath(v: unknown, path: string): string | null {
-  if (typeof v === 'string') return v.includes('\u0000') ? path || WHOLE_EVENT_FIELD : null;
+function unstorablePath(
+  v: unknown,
+  path: string,
+): { path: string; what: 'nul' | 'surrogate' } | null {
+  if (typeof v === 'string') {
+    const what = unstorable(v);
+    return what === null ? null : { path: path || WHOLE_EVENT_FIELD, what };
+  }
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const p = nulPath(v[i], `${path}[${i}]`);
+      const p = unstorablePath(v[i], `${path}[${i}]`);
       if (p !== null) return p;
     }
     return null;
@@ -322,8 +342,9 @@ function nulPath(v: unknown, path: string): string | null {
   if (v !== null && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {
       const at = path ? `${path}.${k}` : k;
-      if (k.includes('\u0000')) return path || WHOLE_EVENT_FIELD;
-      const p = nulPath(x, at);
+      const what = unstorable(k);
+      if (what !== null) return { path: path || WHOLE_EVENT_FIELD, what };
+      const p = unstorablePath(x, at);
       if (p !== null) return p;
     }
   }
