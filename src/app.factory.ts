@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ApiKeyService } from './auth/api-key.service';
 import { authenticate } from './auth/auth.guard';
+import { ProblemCode, ProblemException } from './common/problem/problem';
 import { sendProblem, toProblem } from './common/problem/problem.filter';
 import type { AppConfig } from './config/env.schema';
 import { setupOpenApi } from './openapi/openapi';
@@ -14,6 +16,8 @@ import { serveCachedStatementsFirst } from './statements/statement-fast-path';
 
 /** 1 MiB: CONTRACT §1's request limit, enforced while reading the body. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** The longest path parameter routed: above every identifier the contract allows (tenant ids: 128). */
+export const MAX_PATH_PARAM_LENGTH = 256;
 
 /**
  * Builds the HTTP application (Fastify adapter) for a resolved configuration.
@@ -32,6 +36,25 @@ export async function createApp(
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    // Fastify's default (100) refused tenant ids of 101–128 characters, which
+    // CONTRACT §1 allows, with a 414 before any route ran.
+    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    // A URL Fastify cannot route (bad percent-encoding, a path parameter over
+    // the limit) is answered before any route or Nest filter runs: as a
+    // problem document too, like every other client error.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const fault =
+        error.code === 'FST_ERR_BAD_URL'
+          ? 'is not a valid URL path (bad percent-encoding)'
+          : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+            ? `has a segment longer than ${MAX_PATH_PARAM_LENGTH} characters`
+            : null;
+      const p =
+        fault === null
+          ? new ProblemException(500, ProblemCode.Internal)
+          : ProblemException.validation([{ field: '(path)', message: fault }]);
+      sendProblem(reply, { problem: p.problem, headers: p.headers }, request.url);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
