@@ -69,6 +69,56 @@ export interface RatingRead {
 export const COUNT_PENDING_RESOURCES =
   'SELECT count(*)::int AS n FROM (SELECT DISTINCT resource_type, subject FROM rating_marks) AS m';
 
+/**
+ * The statement of `readForRating` (exported for the test of its plan):
+ * $1, $2 the resources' types and subjects.
+ */
+export const READ_FOR_RATING = `WITH fin AS MATERIALIZED (
+         -- the end of the last finalized period (UTC months), or -infinity
+         SELECT coalesce((((max(period) || '-01')::date + interval '1 month')::timestamp AT TIME ZONE 'UTC'),
+                         '-infinity') AS end_at
+           FROM finalized_periods),
+       r AS MATERIALIZED (
+         SELECT r.resource_type, r.subject, r.tenant_id, m.ids, m.from_at, s.seed_from, s.seed
+           FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
+           JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub
+           CROSS JOIN LATERAL (SELECT json_agg(m.id::text) AS ids, min(m.from_at) AS from_at
+                                 FROM rating_marks m
+                                WHERE m.resource_type = r.resource_type AND m.subject = r.subject) AS m
+           LEFT JOIN LATERAL (
+             SELECT x.from_at AS seed_from,
+                    json_build_array((extract(epoch FROM x.from_at) * 1000)::bigint, x.opened_by, x.template,
+                                     x.state, x.real_server_count, x.size_gb::text) AS seed
+               FROM rated_intervals x
+              WHERE m.ids IS NOT NULL AND isfinite(m.from_at) AND m.from_at >= (SELECT end_at FROM fin)
+                AND x.resource_type = r.resource_type AND x.subject = r.subject AND x.from_at < m.from_at
+                AND NOT EXISTS (SELECT FROM price_book_versions v
+                                 WHERE v.effective_from = x.from_at
+                                   AND (v.tenant_id IS NULL OR v.tenant_id = r.tenant_id))
+              ORDER BY x.from_at DESC
+              LIMIT 1) AS s ON true)
+       SELECT
+         (SELECT coalesce(json_agg(json_build_array(
+                   r.resource_type, r.subject, r.tenant_id, r.ids,
+                   CASE WHEN isfinite(r.from_at) THEN (extract(epoch FROM r.from_at) * 1000)::bigint END,
+                   CASE WHEN r.ids IS NOT NULL THEN
+                     (SELECT coalesce(json_agg(json_build_array(e.source, e.id, e.type,
+                               (extract(epoch FROM e.time) * 1000)::bigint, e.sequence::text,
+                               -- only what attributesOf reads, each as its JSON value
+                               e.data->'template', e.data->'state', e.data->'realServerCount',
+                               e.data->'sizeGb')), '[]')
+                        FROM events e
+                       WHERE e.resource_type = r.resource_type AND e.subject = r.subject
+                         -- a bound of the index range, not a filter on every event
+                         -- of the resource (an OR with IS NULL would be one)
+                         AND e.time > coalesce(r.seed_from, '-infinity'))
+                   END,
+                   r.seed)), '[]')
+            FROM r) AS resources,
+         ARRAY(SELECT period::text FROM finalized_periods ORDER BY period) AS finalized,
+         ARRAY(SELECT v.id::text FROM price_book_versions v
+                WHERE v.tenant_id IS NULL OR v.tenant_id IN (SELECT tenant_id FROM r)) AS book_ids`;
+
 /** Lock class of the per-resource advisory locks (the second key is a hash of the resource). */
 const RATING_LOCK_CLASS = 4_711_020;
 
@@ -156,53 +206,10 @@ export class RatingRepository {
       ][];
       finalized: string[];
       book_ids: string[];
-    }[] = await preparedQuery(
-      em,
-      `WITH fin AS MATERIALIZED (
-         -- the end of the last finalized period (UTC months), or -infinity
-         SELECT coalesce((((max(period) || '-01')::date + interval '1 month')::timestamp AT TIME ZONE 'UTC'),
-                         '-infinity') AS end_at
-           FROM finalized_periods),
-       r AS MATERIALIZED (
-         SELECT r.resource_type, r.subject, r.tenant_id, m.ids, m.from_at, s.seed_from, s.seed
-           FROM unnest($1::text[], $2::text[]) AS u(rt, sub)
-           JOIN resources r ON r.resource_type = u.rt AND r.subject = u.sub
-           CROSS JOIN LATERAL (SELECT json_agg(m.id::text) AS ids, min(m.from_at) AS from_at
-                                 FROM rating_marks m
-                                WHERE m.resource_type = r.resource_type AND m.subject = r.subject) AS m
-           LEFT JOIN LATERAL (
-             SELECT x.from_at AS seed_from,
-                    json_build_array((extract(epoch FROM x.from_at) * 1000)::bigint, x.opened_by, x.template,
-                                     x.state, x.real_server_count, x.size_gb::text) AS seed
-               FROM rated_intervals x
-              WHERE m.ids IS NOT NULL AND isfinite(m.from_at) AND m.from_at >= (SELECT end_at FROM fin)
-                AND x.resource_type = r.resource_type AND x.subject = r.subject AND x.from_at < m.from_at
-                AND NOT EXISTS (SELECT FROM price_book_versions v
-                                 WHERE v.effective_from = x.from_at
-                                   AND (v.tenant_id IS NULL OR v.tenant_id = r.tenant_id))
-              ORDER BY x.from_at DESC
-              LIMIT 1) AS s ON true)
-       SELECT
-         (SELECT coalesce(json_agg(json_build_array(
-                   r.resource_type, r.subject, r.tenant_id, r.ids,
-                   CASE WHEN isfinite(r.from_at) THEN (extract(epoch FROM r.from_at) * 1000)::bigint END,
-                   CASE WHEN r.ids IS NOT NULL THEN
-                     (SELECT coalesce(json_agg(json_build_array(e.source, e.id, e.type,
-                               (extract(epoch FROM e.time) * 1000)::bigint, e.sequence::text,
-                               -- only what attributesOf reads, each as its JSON value
-                               e.data->'template', e.data->'state', e.data->'realServerCount',
-                               e.data->'sizeGb')), '[]')
-                        FROM events e
-                       WHERE e.resource_type = r.resource_type AND e.subject = r.subject
-                         AND (r.seed_from IS NULL OR e.time > r.seed_from))
-                   END,
-                   r.seed)), '[]')
-            FROM r) AS resources,
-         ARRAY(SELECT period::text FROM finalized_periods ORDER BY period) AS finalized,
-         ARRAY(SELECT v.id::text FROM price_book_versions v
-                WHERE v.tenant_id IS NULL OR v.tenant_id IN (SELECT tenant_id FROM r)) AS book_ids`,
-      [keys.map((k) => k.resourceType), keys.map((k) => k.subject)],
-    );
+    }[] = await preparedQuery(em, READ_FOR_RATING, [
+      keys.map((k) => k.resourceType),
+      keys.map((k) => k.subject),
+    ]);
     const states: RatingRead['states'] = new Map();
     for (const [
       resourceType,

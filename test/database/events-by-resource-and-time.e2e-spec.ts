@@ -1,3 +1,4 @@
+import { READ_FOR_RATING } from '../../src/rating/rating.repository';
 import { migrationTestDatabase, undoMigrationsThrough } from '../support/test-app';
 
 /**
@@ -28,6 +29,24 @@ describe('events indexed by resource and time', () => {
       const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
       expect(plan).toContain('events_resource_time_idx');
       expect(plan).toMatch(/Index Cond: .*"time" >/);
+    } finally {
+      await m.client.query('ROLLBACK');
+    }
+  });
+
+  it('is how the rating’s read takes the events after a seed: a range, not a filter', async () => {
+    await m.client.query('BEGIN');
+    try {
+      // as the rating transaction runs it (lockForRating)
+      await m.client.query(`SET LOCAL enable_seqscan = off`);
+      const { rows } = await m.client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN ${READ_FOR_RATING}`,
+        [['vm'], ['vm-1']],
+      );
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      const eventsScan = plan.slice(plan.indexOf('on events e'));
+      expect(eventsScan).toMatch(/^on events e[^\n]*\n\s*Index Cond: [^\n]*"time" >/);
+      expect(eventsScan.split('\n').slice(0, 3).join('\n')).not.toMatch(/Filter:/);
     } finally {
       await m.client.query('ROLLBACK');
     }
