@@ -8,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ApiKeyService } from './auth/api-key.service';
 import { authenticate } from './auth/auth.guard';
-import { ProblemCode, ProblemException } from './common/problem/problem';
+import { ProblemException } from './common/problem/problem';
 import { sendProblem, toProblem } from './common/problem/problem.filter';
 import type { AppConfig } from './config/env.schema';
 import { setupOpenApi } from './openapi/openapi';
@@ -18,6 +18,8 @@ import { serveCachedStatementsFirst } from './statements/statement-fast-path';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** The longest path parameter routed: above every identifier the contract allows (tenant ids: 128). */
 export const MAX_PATH_PARAM_LENGTH = 256;
+
+const routerLogger = new NestLogger('Router');
 
 /**
  * Builds the HTTP application (Fastify adapter) for a resolved configuration.
@@ -43,6 +45,8 @@ export async function createApp(
     // A URL Fastify cannot route (bad percent-encoding, a path parameter over
     // the limit) is answered before any route or Nest filter runs: as a
     // problem document too, like every other client error.
+    // Anything else (an async route constraint failing) goes the way of every
+    // unknown error: logged, and a bare 500 (`toProblem`).
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const fault =
         error.code === 'FST_ERR_BAD_URL'
@@ -50,11 +54,9 @@ export async function createApp(
           : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
             ? `has a segment longer than ${MAX_PATH_PARAM_LENGTH} characters`
             : null;
-      const p =
-        fault === null
-          ? new ProblemException(500, ProblemCode.Internal)
-          : ProblemException.validation([{ field: '(path)', message: fault }]);
-      sendProblem(reply, { problem: p.problem, headers: p.headers }, request.url);
+      const err =
+        fault === null ? error : ProblemException.validation([{ field: '(path)', message: fault }]);
+      sendProblem(reply, toProblem(err, routerLogger, request.id), request.url);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
