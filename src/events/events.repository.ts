@@ -4,7 +4,7 @@ import { tuples, type TupleColumns } from '../database/json-tuples';
 import { preparedQuery } from '../database/prepared';
 import { Decimal } from '../rating/core/decimal';
 import type { RatingEvent, ResourceType } from '../rating/core/types';
-import { distinctResourceKeys, type ResourceKey } from './resource-key';
+import { compareResourceKeys, resourceKeyString, type ResourceKey } from './resource-key';
 import type { IncomingEvent } from './validation';
 
 /** A (source, id) stored before with other content. */
@@ -124,16 +124,19 @@ export class EventsRepository {
    */
   async markChanged(em: EntityManager, events: IncomingEvent[]): Promise<TenantConflict[]> {
     // one mark per resource: its tenant and its earliest event time, in key order
-    const marks = new Map<string, [ResourceType, string, string, number]>();
+    const marks = new Map<string, ResourceKey & { tenantId: string; earliest: number }>();
     for (const e of events) {
-      const k = `${e.resourceType}/${e.subject}`;
-      const m = marks.get(k);
-      if (m === undefined) marks.set(k, [e.resourceType, e.subject, e.tenantId, e.time]);
-      else if (e.time < m[3]) m[3] = e.time;
+      const m = marks.get(resourceKeyString(e));
+      if (m === undefined)
+        marks.set(resourceKeyString(e), {
+          resourceType: e.resourceType,
+          subject: e.subject,
+          tenantId: e.tenantId,
+          earliest: e.time,
+        });
+      else if (e.time < m.earliest) m.earliest = e.time;
     }
-    const tuplesInKeyOrder = distinctResourceKeys(events).map((k) =>
-      marks.get(`${k.resourceType}/${k.subject}`)!,
-    );
+    const inKeyOrder = [...marks.values()].sort(compareResourceKeys);
     const rows: {
       resource_type: ResourceType;
       subject: string;
@@ -155,7 +158,8 @@ export class EventsRepository {
          SELECT rt, sub, earliest FROM u WHERE NOT EXISTS (SELECT FROM foreign_owned)
          RETURNING 1)
        SELECT * FROM foreign_owned`,
-      [JSON.stringify(tuplesInKeyOrder)],
+      // in the order of MARK_TUPLE
+      [JSON.stringify(inKeyOrder.map((m) => [m.resourceType, m.subject, m.tenantId, m.earliest]))],
     );
     return rows.map((r) => ({
       kind: 'tenant',

@@ -381,7 +381,7 @@ export class RatingRepository {
          RETURNING 1),
        consumed AS (
          DELETE FROM rating_marks t
-          USING (${tuples('$4', MARK_TUPLE)}) AS m
+          USING (${tuples('$4', READ_MARK_TUPLE)}) AS m
           WHERE t.resource_type = m.rt AND t.subject = m.sub AND t.id = m.id
          RETURNING 1)
        UPDATE resources r
@@ -581,7 +581,8 @@ const ISSUE_TUPLE: TupleColumns = [
   ['e', 'jsonb'],
   ['b', 'boolean'],
 ];
-const MARK_TUPLE: TupleColumns = [
+/** A mark the rating read, deleted with its write (not `markChanged`'s new marks). */
+const READ_MARK_TUPLE: TupleColumns = [
   ['rt', 'text'],
   ['sub', 'text'],
   ['id', 'bigint'],
