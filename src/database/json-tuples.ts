@@ -39,3 +39,14 @@ export function tuples(
   return `SELECT ${fields.join(', ')}, x.${ordinality}
             FROM jsonb_array_elements(${param}::jsonb) WITH ORDINALITY AS x(a, ${ordinality})`;
 }
+
+/**
+ * An `instant` field's value: epoch ms, null for none. Anything else (an
+ * infinity, a fraction) is refused rather than sent: JSON would turn an
+ * infinity into null, which a writer may read as "no end".
+ */
+export function instant(at: number | null): number | null {
+  if (at !== null && !Number.isSafeInteger(at))
+    throw new RangeError(`not an instant in epoch ms: ${at}`);
+  return at;
+}

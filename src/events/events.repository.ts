@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { tuples, type TupleColumns } from '../database/json-tuples';
+import { instant, tuples, type TupleColumns } from '../database/json-tuples';
 import { preparedQuery } from '../database/prepared';
 import { Decimal } from '../rating/core/decimal';
 import type { RatingEvent, ResourceType } from '../rating/core/types';
@@ -83,7 +83,7 @@ export class EventsRepository {
             e.subject,
             e.tenantId,
             e.type,
-            e.time,
+            instant(e.time),
             e.sequence,
             e.data,
             e.raw,
@@ -159,7 +159,11 @@ export class EventsRepository {
          RETURNING 1)
        SELECT * FROM foreign_owned`,
       // in the order of MARK_TUPLE
-      [JSON.stringify(inKeyOrder.map((m) => [m.resourceType, m.subject, m.tenantId, m.earliest]))],
+      [
+        JSON.stringify(
+          inKeyOrder.map((m) => [m.resourceType, m.subject, m.tenantId, instant(m.earliest)]),
+        ),
+      ],
     );
     return rows.map((r) => ({
       kind: 'tenant',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared';
-import { tuples, type TupleColumns } from '../database/json-tuples';
+import { instant, tuples, type TupleColumns } from '../database/json-tuples';
 import { resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { toCorePriceBook } from '../price-books/price-book.mapper';
 import { PriceBookVersionEntity } from '../price-books/price-book-version.entity';
@@ -527,21 +527,6 @@ export class RatingRepository {
       ],
     );
   }
-}
-
-/**
- * SQL that turns epoch milliseconds (bigint; null stays null) into
- * timestamptz exactly: integer arithmetic, no text parsed.
- */
-/**
- * An instant as the write sends it: epoch ms, null for none. Anything else
- * (an infinity, a fraction) is refused rather than sent: JSON would turn an
- * infinity into null, which stands for "no end".
- */
-function instant(at: number | null): number | null {
-  if (at !== null && !Number.isSafeInteger(at))
-    throw new RangeError(`not an instant in epoch ms: ${at}`);
-  return at;
 }
 
 const RATING_TUPLE: TupleColumns = [
