@@ -40,8 +40,9 @@ export async function createApp(
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
     // Fastify's default (100) refused tenant ids of 101–128 characters, which
-    // CONTRACT §1 allows, with a 414 before any route ran.
-    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    // CONTRACT §1 allows, with a 414 before any route ran. A router option:
+    // given at the top level, Fastify 5 warns at every boot (FSTDEP022).
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     // A URL Fastify cannot route (bad percent-encoding, a path parameter over
     // the limit) is answered before any route or Nest filter runs: as a
     // problem document too, like every other client error.

@@ -80,6 +80,8 @@ describe('service boot (npm start)', () => {
       await db.end();
       expect(tables.rows[0].t).toBe('price_book_versions');
       expect(output()).toContain(`embedded PostgreSQL started on 127.0.0.1:${pgPort}`);
+      // no process warning (deprecations and the like, "(node:PID) [CODE] …") at boot
+      expect(output()).not.toMatch(/\(node:\d+\)/);
     } finally {
       child.kill('SIGTERM');
     }
