@@ -56,6 +56,11 @@ export interface RatingRead {
   states: Map<string, ResourceState & { key: ResourceKey; events: RatingEvent[] | null }>;
   /** Every finalized period, oldest first. */
   finalized: string[];
+  /**
+   * The end of the last finalized period (epoch ms; null: none): the bound
+   * the read seeded ratings by, and so the one restatements are judged by.
+   */
+  finalizedEnd: number | null;
   /** The ids of the price-book versions that can price these resources (their tenants' and global). */
   bookIds: string[];
 }
@@ -116,6 +121,8 @@ export const READ_FOR_RATING = `WITH fin AS MATERIALIZED (
                    r.seed)), '[]')
             FROM r) AS resources,
          ARRAY(SELECT period::text FROM finalized_periods ORDER BY period) AS finalized,
+         (SELECT CASE WHEN isfinite(end_at) THEN (extract(epoch FROM end_at) * 1000)::bigint END
+            FROM fin) AS finalized_end,
          ARRAY(SELECT v.id::text FROM price_book_versions v
                 WHERE v.tenant_id IS NULL OR v.tenant_id IN (SELECT tenant_id FROM r)) AS book_ids`;
 
@@ -205,6 +212,7 @@ export class RatingRepository {
         SeedTuple | null,
       ][];
       finalized: string[];
+      finalized_end: string | null;
       book_ids: string[];
     }[] = await preparedQuery(em, READ_FOR_RATING, [
       keys.map((k) => k.resourceType),
@@ -247,7 +255,12 @@ export class RatingRepository {
               ),
       });
     }
-    return { states, finalized: row.finalized, bookIds: row.book_ids };
+    return {
+      states,
+      finalized: row.finalized,
+      finalizedEnd: row.finalized_end === null ? null : Number(row.finalized_end),
+      bookIds: row.book_ids,
+    };
   }
 
   /** Price-book versions by id (versions are immutable: an id always names the same book). */

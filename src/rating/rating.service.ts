@@ -6,10 +6,16 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { inTransaction } from '../database/transaction';
 import { distinctResourceKeys, resourceKeyString, type ResourceKey } from '../events/resource-key';
 import { AdvisoryLock } from '../database/locks';
-import { exactForEndedPeriod, isDeletion, periodRange, rateResourceSince } from './core';
-import type { PriceBook, RatedSegment, RatingEvent, ResourceType } from './core/types';
+import {
+  isDeletion,
+  rateResourceSince,
+  restatedPeriods,
+  restatementCandidates,
+  type RestatementCandidate,
+} from './core';
+import type { PriceBook, RatingEvent, ResourceType } from './core/types';
 import { segmentFromRow } from './rated-interval.mapper';
-import { RatingRepository, type NewRating, type ResourceState } from './rating.repository';
+import { RatingRepository, type NewRating } from './rating.repository';
 
 /** Price-book versions kept by id (they are immutable); cleared past this many. */
 const BOOK_CACHE_MAX = 10_000;
@@ -81,7 +87,10 @@ export class RatingService {
       this.dataSource,
       async (em) => {
         const lockedAt = await this.repo.lockForRating(em, keys, AdvisoryLock.PRICING);
-        const { states, finalized, bookIds } = await this.repo.readForRating(em, keys);
+        const { states, finalized, finalizedEnd, bookIds } = await this.repo.readForRating(
+          em,
+          keys,
+        );
         const dirty = [...states.values()].filter((s) => s.markIds.length > 0);
         const result = {
           rated: dirty.length,
@@ -91,7 +100,7 @@ export class RatingService {
         if (dirty.length === 0) return result;
 
         const books = await this.booksOf(em, bookIds);
-        const ratings: NewRating[] = dirty.map((d) => {
+        const ratings: (NewRating & RestatementCandidate)[] = dirty.map((d) => {
           // every event and book version since the stored rating is at or
           // after the marks' earliest time (null: from the start)
           const cut = d.dirtyFrom ?? -Infinity;
@@ -109,14 +118,16 @@ export class RatingService {
           return {
             key: d.key,
             tenantId: d.tenantId,
+            dirtyFrom: d.dirtyFrom,
             markIds: d.markIds,
             deletedAt: earliestDeletion(d.key.resourceType, d.events ?? []),
             result,
             keepBefore: Number.isFinite(result.unchangedBefore) ? result.unchangedBefore : null,
             issuesFrom: result.coversFrom,
+            coversFrom: result.coversFrom,
           };
         });
-        await this.recordRestatements(em, ratings, states, finalized);
+        await this.recordRestatements(em, ratings, finalized, finalizedEnd);
         // Last: also what moves cached statements' tokens (by trigger).
         await this.repo.writeRatings(em, ratings);
         if (this.audit) {
@@ -156,46 +167,25 @@ export class RatingService {
    */
   private async recordRestatements(
     em: EntityManager,
-    ratings: NewRating[],
-    states: Map<string, ResourceState>,
+    ratings: (NewRating & RestatementCandidate)[],
     finalized: string[],
+    finalizedEnd: number | null,
   ): Promise<void> {
-    if (finalized.length === 0) return;
-    // An event at t changes billing from t on only, and price books cannot
-    // touch finalized periods: changes that start after them cannot restate.
-    const finalizedEnd = periodRange(finalized[finalized.length - 1]).end;
-    const candidates = ratings.filter((r) => {
-      const dirtyFrom = states.get(resourceKeyString(r.key))?.dirtyFrom ?? null;
-      return dirtyFrom === null || dirtyFrom < finalizedEnd;
-    });
-    // The read never resumes a rating that reaches into a finalized period
-    // (`readForRating`): a resumed one has only part of the segments.
-    const partial = candidates.find((r) => r.issuesFrom !== null);
-    if (partial !== undefined) {
-      throw new Error(
-        `${resourceKeyString(partial.key)}: a resumed rating reaches into finalized period ${finalized[finalized.length - 1]}`,
-      );
-    }
+    const candidates = restatementCandidates(ratings, finalizedEnd, (r) =>
+      resourceKeyString(r.key),
+    );
     if (candidates.length === 0) return;
     const stored = await this.repo.intervalsOfMany(
       em,
       candidates.map((r) => r.key),
     );
-    const overlaps = (seg: RatedSegment, p: string) => {
-      const { start, end } = periodRange(p);
-      return seg.from < end && (seg.to === null || seg.to > start);
-    };
-    const restated: { key: ResourceKey; tenantId: string; period: string }[] = [];
-    for (const r of candidates) {
-      const previous = (stored.get(resourceKeyString(r.key)) ?? []).map(segmentFromRow);
-      const next = r.result.segments;
-      const touched = finalized.filter((p) =>
-        [...previous, ...next].some((seg) => overlaps(seg, p)),
-      );
-      for (const p of touched)
-        if (!exactForEndedPeriod(previous, p).equals(exactForEndedPeriod(next, p)))
-          restated.push({ key: r.key, tenantId: r.tenantId, period: p });
-    }
+    const restated = candidates.flatMap((r) =>
+      restatedPeriods(
+        (stored.get(resourceKeyString(r.key)) ?? []).map(segmentFromRow),
+        r.result.segments,
+        finalized,
+      ).map((period) => ({ key: r.key, tenantId: r.tenantId, period })),
+    );
     await this.repo.insertRestatements(em, restated);
   }
 }

@@ -43,3 +43,5 @@ export {
 export type { CurrencyChange } from './currency-breaks';
 export { findCurrencyChangesMidPeriod } from './currency-breaks';
 export * from './statement';
+export type { RestatementCandidate } from './restatement';
+export { restatedPeriods, restatementCandidates, ResumedRestatementError } from './restatement';
