@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createApp } from './app.factory';
 import { ConfigError, parseEnv, type AppConfig } from './config/env.schema';
 import { migrateWithLock } from './database/migrate';
+import { serverSettingsWarnings } from './database/server-settings';
 import { resolveLocalServices } from './infra/local-services';
 import { LifecycleService } from './lifecycle/lifecycle.service';
 
@@ -11,7 +12,8 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 /**
  * Boot: validate the environment (one clear line on a bad value), resolve
  * PostgreSQL and Redis (embedded or local defaults when their URLs are unset),
- * apply migrations under an advisory lock, then serve.
+ * apply migrations under an advisory lock, warn about server settings that
+ * slow the service down over time, then serve.
  */
 async function main(): Promise<void> {
   const env = parseEnv(process.env);
@@ -28,6 +30,8 @@ async function main(): Promise<void> {
     statementTimeoutMs: 10 * 60_000,
   });
   if (applied.length > 0) say(`[boot] applied migrations: ${applied.join(', ')}`);
+  for (const w of await serverSettingsWarnings(config.databaseUrl, config.DB_CONNECT_TIMEOUT_MS))
+    say(`[boot] warning: ${w}`);
   if (!config.ADMIN_API_KEY)
     say('[boot] ADMIN_API_KEY is not set: admin endpoints answer 401 until it is');
   const app = await createApp(config);

@@ -82,6 +82,8 @@ describe('service boot (npm start)', () => {
       expect(output()).toContain(`embedded PostgreSQL started on 127.0.0.1:${pgPort}`);
       // no process warning (deprecations and the like, "(node:PID) [CODE] …") at boot
       expect(output()).not.toMatch(/\(node:\d+\)/);
+      // the embedded PostgreSQL runs with autovacuum (its default): no settings warning
+      expect(output()).not.toContain('[boot] warning');
     } finally {
       child.kill('SIGTERM');
     }

@@ -1,0 +1,24 @@
+import { Client } from 'pg';
+import { serverSettingsWarnings } from '../../src/database/server-settings';
+
+/**
+ * The boot check reads the real server's settings: it warns about autovacuum
+ * exactly when the server runs without it. (The tests' PostgreSQL may run
+ * either way; on the development box it runs with autovacuum off, the
+ * embedded one of `npm start` with it on: test/infra/boot.e2e-spec.ts.)
+ */
+describe('server settings checked at boot', () => {
+  it('warns about autovacuum exactly when the server runs without it', async () => {
+    const url = process.env.TEST_DATABASE_URL!;
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    const { rows } = await c.query<{ autovacuum: string }>('SHOW autovacuum');
+    await c.end();
+    const warnings = await serverSettingsWarnings(url, 5000);
+    expect(warnings.some((w) => /autovacuum off/.test(w))).toBe(rows[0].autovacuum !== 'on');
+  });
+
+  it('fails, rather than passing silently, when it cannot reach the server', async () => {
+    await expect(serverSettingsWarnings('postgres://x@127.0.0.1:1/x', 1000)).rejects.toThrow();
+  });
+});
