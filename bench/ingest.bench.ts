@@ -38,6 +38,7 @@ import {
   ADMIN_KEY,
   BENCH_APPLICATION_NAME,
   type BenchDb,
+  type Figures,
   freshDatabase,
   postPriceBook,
   progress,
@@ -141,7 +142,7 @@ interface DrainStart {
  * `rate`: events/s offered (BENCH_RATE when not given; 0 = as fast as
  * answered). `name`: where the figures go in bench/results/latest.json.
  */
-export async function run(options: { rate?: number; name?: string } = {}): Promise<void> {
+export async function run(options: { rate?: number; name?: string } = {}): Promise<Figures> {
   const total = envInt('BENCH_EVENTS', 100_000);
   const batchSize = envInt('BENCH_BATCH', 500);
   const inFlight = envInt('BENCH_IN_FLIGHT', 8);
@@ -393,7 +394,7 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
     const e2eRate = accepted / e2eSeconds;
     const acceptRate = accepted / acceptSeconds;
     const wall = machineAfter.total - machineBefore.total;
-    report(options.name ?? 'ingest', {
+    const figures: Figures = {
       events: accepted,
       VMs: workload.vms.length,
       'events per VM': perVm,
@@ -461,7 +462,9 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
         ((drainServiceCpu + drainPgCpu) * 1e6) / waitingAtLastAck,
       'of which hypervisor steal (% of 2 cores)':
         (100 * (machineAfter.steal - machineBefore.steal)) / wall,
-    });
+    };
+    report(options.name ?? 'ingest', figures);
+    return figures;
   } finally {
     progressDone();
     for (const s of services.reverse()) await s.stop();
