@@ -10,24 +10,9 @@ import {
   piecesInPeriod,
   unratedInPeriod,
 } from './periods';
-import { at, d, HOUR } from './test-fixtures';
-import type { RatedSegment, UnratedSegment } from './types';
+import { at, d, HOUR, segment } from './test-fixtures';
+import type { UnratedSegment } from './types';
 import { RatingIssueReason } from './types';
-
-function segment(from: number, to: number | null, hourlyRate = '0.04'): RatedSegment {
-  return {
-    from,
-    to,
-    attributes: { template: 'standard', state: 'running' },
-    priceBookId: 'g1',
-    currency: 'USD',
-    weight: d('2'),
-    pricePerHour: d('0.02'),
-    hourlyRate: d(hourlyRate),
-    openedBy: 'e1',
-    closedBy: to === null ? null : 'e2',
-  };
-}
 
 describe(periodOf.name, () => {
   it.each([

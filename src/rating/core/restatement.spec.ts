@@ -6,25 +6,9 @@ import {
   ResumedRestatementError,
   type RestatementCandidate,
 } from './restatement';
-import { at, d, HOUR, NOV_2026, OCT_2026 } from './test-fixtures';
-import type { RatedSegment } from './types';
+import { at, HOUR, NOV_2026, OCT_2026, segment } from './test-fixtures';
 
 const SEP_2026 = at('2026-09-01T00:00:00Z');
-
-function seg(from: number, to: number | null, rate = '1'): RatedSegment {
-  return {
-    from,
-    to,
-    attributes: { template: 'standard', state: 'running' },
-    priceBookId: 'b1',
-    currency: 'EUR',
-    weight: d('1'),
-    pricePerHour: d(rate),
-    hourlyRate: d(rate),
-    openedBy: 'e1',
-    closedBy: to === null ? null : 'e2',
-  };
-}
 
 type Named = RestatementCandidate & { name: string };
 const rating = (name: string, dirtyFrom: number | null, coversFrom: number | null = null) => ({
@@ -93,39 +77,39 @@ describe('restatedPeriods', () => {
 
   it('names the finalized periods whose exact amount changed, and only those', () => {
     // running from mid-September; a late event ends it on Oct 10 instead of never
-    const before = [seg(SEP_2026 + 14 * 24 * HOUR, null)];
-    const after = [seg(SEP_2026 + 14 * 24 * HOUR, OCT_2026 + 9 * 24 * HOUR)];
+    const before = [segment(SEP_2026 + 14 * 24 * HOUR, null)];
+    const after = [segment(SEP_2026 + 14 * 24 * HOUR, OCT_2026 + 9 * 24 * HOUR)];
     expect(restatedPeriods(before, after, finalized)).toEqual(['2026-10']);
     expect(restatedPeriods(after, before, finalized)).toEqual(['2026-10']);
   });
 
   it('names none when only an open period changed', () => {
-    const before = [seg(SEP_2026, null)];
-    const after = [seg(SEP_2026, NOV_2026 + HOUR)];
+    const before = [segment(SEP_2026, null)];
+    const after = [segment(SEP_2026, NOV_2026 + HOUR)];
     expect(restatedPeriods(before, after, finalized)).toEqual([]);
   });
 
   it('names none when segments changed but the amount did not (split at the same rate)', () => {
-    const before = [seg(OCT_2026, null)];
-    const after = [seg(OCT_2026, OCT_2026 + HOUR), seg(OCT_2026 + HOUR, null)];
+    const before = [segment(OCT_2026, null)];
+    const after = [segment(OCT_2026, OCT_2026 + HOUR), segment(OCT_2026 + HOUR, null)];
     expect(restatedPeriods(before, after, finalized)).toEqual([]);
   });
 
   it('names a period a resource newly appears in, and one it disappears from', () => {
-    const inOctober = [seg(OCT_2026 + HOUR, OCT_2026 + 3 * HOUR, '2')];
+    const inOctober = [segment(OCT_2026 + HOUR, OCT_2026 + 3 * HOUR, '2')];
     expect(restatedPeriods([], inOctober, finalized)).toEqual(['2026-10']);
     expect(restatedPeriods(inOctober, [], finalized)).toEqual(['2026-10']);
   });
 
   it('agrees with comparing exactForEndedPeriod period by period (property)', () => {
-    const segment = fc
+    const anySegment = fc
       .tuple(
         fc.integer({ min: 0, max: 90 * 24 }),
         fc.option(fc.integer({ min: 1, max: 40 * 24 })),
         fc.constantFrom('1', '2', '0.5'),
       )
       .map(([start, length, rate]) =>
-        seg(
+        segment(
           SEP_2026 + start * HOUR,
           length === null ? null : SEP_2026 + (start + length) * HOUR,
           rate,
@@ -133,8 +117,8 @@ describe('restatedPeriods', () => {
       );
     fc.assert(
       fc.property(
-        fc.array(segment, { maxLength: 4 }),
-        fc.array(segment, { maxLength: 4 }),
+        fc.array(anySegment, { maxLength: 4 }),
+        fc.array(anySegment, { maxLength: 4 }),
         (a, b) => {
           expect(restatedPeriods(a, b, finalized)).toEqual(
             finalized.filter((p) => !exactForEndedPeriod(a, p).equals(exactForEndedPeriod(b, p))),

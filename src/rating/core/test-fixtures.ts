@@ -3,7 +3,14 @@
  * file also compiles with the production tsconfig).
  */
 import { Decimal } from './decimal';
-import type { EpochMs, EventAttributes, PriceBook, RatingEvent, VmState } from './types';
+import type {
+  EpochMs,
+  EventAttributes,
+  PriceBook,
+  RatedSegment,
+  RatingEvent,
+  VmState,
+} from './types';
 
 /** A Decimal from a string. */
 export const d = (s: string): Decimal => new Decimal(s);
@@ -72,5 +79,21 @@ export function book(overrides: Partial<PriceBook> = {}): PriceBook {
       ],
     },
     ...overrides,
+  };
+}
+
+/** A rated segment of a running standard VM at `hourlyRate` (USD per hour). */
+export function segment(from: EpochMs, to: EpochMs | null, hourlyRate = '0.04'): RatedSegment {
+  return {
+    from,
+    to,
+    attributes: { template: 'standard', state: 'running' },
+    priceBookId: 'g1',
+    currency: 'USD',
+    weight: d('2'),
+    pricePerHour: d('0.02'),
+    hourlyRate: d(hourlyRate),
+    openedBy: 'e1',
+    closedBy: to === null ? null : 'e2',
   };
 }
