@@ -30,7 +30,11 @@ export function settingsWarnings(s: ServerSettings): string[] {
   return warnings;
 }
 
-/** Reads the settings from the server (one short connection) and answers `settingsWarnings`. */
+/**
+ * Reads the settings from the server (one short connection) and answers
+ * `settingsWarnings`. Advice, not a precondition: when they cannot be read,
+ * that is the one warning, and the service boots all the same.
+ */
 export async function serverSettingsWarnings(
   databaseUrl: string,
   connectTimeoutMs: number,
@@ -40,12 +44,15 @@ export async function serverSettingsWarnings(
     connectionTimeoutMillis: connectTimeoutMs,
     application_name: 'iaas-billing-boot',
   });
-  await client.connect();
   try {
+    await client.connect();
     const { rows } = await client.query<{ autovacuum: string; track_counts: string }>(
       `SELECT current_setting('autovacuum') AS autovacuum, current_setting('track_counts') AS track_counts`,
     );
     return settingsWarnings({ autovacuum: rows[0].autovacuum, trackCounts: rows[0].track_counts });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return [`could not read PostgreSQL's settings (${why}): autovacuum was not checked.`];
   } finally {
     await client.end().catch(() => undefined);
   }
