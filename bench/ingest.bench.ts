@@ -141,8 +141,11 @@ interface DrainStart {
 /**
  * `rate`: events/s offered (BENCH_RATE when not given; 0 = as fast as
  * answered). `name`: where the figures go in bench/results/latest.json.
+ * `order`: the arrival order (BENCH_ORDER when not given).
  */
-export async function run(options: { rate?: number; name?: string } = {}): Promise<Figures> {
+export async function run(
+  options: { rate?: number; name?: string; order?: 'shuffled' | 'time' } = {},
+): Promise<Figures> {
   const total = envInt('BENCH_EVENTS', 100_000);
   const batchSize = envInt('BENCH_BATCH', 500);
   const inFlight = envInt('BENCH_IN_FLIGHT', 8);
@@ -151,7 +154,7 @@ export async function run(options: { rate?: number; name?: string } = {}): Promi
   const timeoutMs = envInt('BENCH_TIMEOUT_S', 900) * 1000;
   const split = process.env.BENCH_SPLIT === '1';
   const perVm = envInt('BENCH_PER_VM', 10);
-  const order = process.env.BENCH_ORDER ?? 'shuffled';
+  const order = options.order ?? process.env.BENCH_ORDER ?? 'shuffled';
   if (order !== 'shuffled' && order !== 'time') {
     throw new Error(`BENCH_ORDER must be shuffled or time, not ${order}`);
   }

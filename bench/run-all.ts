@@ -38,6 +38,14 @@ const BENCHES: [string, () => Promise<void>][] = [
     },
   ],
   ['ingest-knee', knee],
+  [
+    // not a goal's workload: the same events in time order, as a control
+    // plane reports changes as they happen (each rating reads the new events)
+    'ingest-ordered',
+    async () => {
+      await ingest({ order: 'time', name: 'ingest-ordered' });
+    },
+  ],
   ['rating-core', ratingCore],
   ['rating-drain', ratingDrain],
   ['statements', statements],
