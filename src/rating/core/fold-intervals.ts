@@ -49,9 +49,16 @@ export interface FoldSeed {
   openedBy: string;
 }
 
+/** The event type that ends a resource of each type (built once: the fold asks per event). */
+const DELETION_TYPE: Record<ResourceType, string> = {
+  vm: 'vm.deleted',
+  vs: 'vs.deleted',
+  image: 'image.deleted',
+};
+
 /** True when `type` ends the resource (`vm.deleted`, `vs.deleted`, `image.deleted`). */
 export function isDeletion(resourceType: ResourceType, type: string): boolean {
-  return type === `${resourceType}.deleted`;
+  return type === DELETION_TYPE[resourceType];
 }
 
 /**
@@ -137,7 +144,6 @@ export function foldIntervals(
 ): FoldResult {
   // built once, not per event: the fold runs for every rating
   const prefix = `${resourceType}.`;
-  const deletedType = `${resourceType}.deleted`;
   for (const event of events) {
     if (!event.type.startsWith(prefix)) {
       throw new Error(
@@ -179,7 +185,7 @@ export function foldIntervals(
         continue;
       }
       seen.push(event);
-      if (event.type === deletedType) {
+      if (isDeletion(resourceType, event.type)) {
         deletion = event;
         if (open !== null) {
           intervals.push({ ...open, to: time, closedBy: event.id });
