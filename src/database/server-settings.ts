@@ -42,6 +42,8 @@ export async function serverSettingsWarnings(
   const client = new Client({
     connectionString: databaseUrl,
     connectionTimeoutMillis: connectTimeoutMs,
+    // a server that accepts the connection but never answers must not hold the boot
+    query_timeout: connectTimeoutMs,
     application_name: 'iaas-billing-boot',
   });
   try {

@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { Client } from 'pg';
 import { serverSettingsWarnings } from '../../src/database/server-settings';
 
@@ -24,5 +25,22 @@ describe('server settings checked at boot', () => {
         /^could not read PostgreSQL's settings \(.+\): autovacuum was not checked\.$/,
       ),
     ]);
+  });
+
+  it('does not hold the boot when the server accepts the connection and never answers', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as { port: number };
+    try {
+      const started = Date.now();
+      expect(await serverSettingsWarnings(`postgres://x@127.0.0.1:${port}/x`, 500)).toEqual([
+        expect.stringMatching(/^could not read PostgreSQL's settings/),
+      ]);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });
