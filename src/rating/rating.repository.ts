@@ -30,11 +30,12 @@ export interface NewRating {
    */
   keepBefore: number | null;
   /**
-   * Stored issues that start before this instant (epoch ms) are left as they
-   * are: the rating resumed from a seed there (`coversFrom`) and its issues
-   * are those from it on. null: the issues are all of them.
+   * The rating resumed from a seed at this instant (epoch ms;
+   * `RatingSince.coversFrom`): stored issues that start before it are left
+   * as they are, and its issues are those from it on. null: a whole rating,
+   * whose issues are all of them.
    */
-  issuesFrom: number | null;
+  coversFrom: number | null;
 }
 
 export interface ResourceState {
@@ -304,7 +305,7 @@ export class RatingRepository {
    *   longer produced are deleted, new ones inserted, and a stored one with
    *   the same start is rewritten only when it differs (no new row versions,
    *   index entries or WAL for the ones a new event leaves as they were);
-   * - issues: likewise, from each rating's `issuesFrom` on (all of them when
+   * - issues: likewise, from each rating's `coversFrom` on (all of them when
    *   null), and issues still present keep their row and `detected_at` (when
    *   the problem was first seen);
    * - the marks the rating read are deleted (exactly those: marks committed
@@ -420,7 +421,7 @@ export class RatingRepository {
             r.key.subject,
             instant(r.deletedAt),
             instant(r.keepBefore),
-            instant(r.issuesFrom),
+            instant(r.coversFrom),
           ]),
         ),
         JSON.stringify(

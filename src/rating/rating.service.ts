@@ -123,7 +123,6 @@ export class RatingService {
             deletedAt: earliestDeletion(d.key.resourceType, d.events ?? []),
             result,
             keepBefore: Number.isFinite(result.unchangedBefore) ? result.unchangedBefore : null,
-            issuesFrom: result.coversFrom,
             coversFrom: result.coversFrom,
           };
         });

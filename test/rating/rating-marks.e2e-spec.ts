@@ -97,7 +97,7 @@ describe('rating marks', () => {
           markIds: state.markIds,
           deletedAt: null,
           keepBefore: null,
-          issuesFrom: null,
+          coversFrom: null,
         },
       ]);
       await runner.commitTransaction();
@@ -126,7 +126,7 @@ describe('rating marks', () => {
           markIds: states.get('vm/vm-crash')!.markIds,
           deletedAt: null,
           keepBefore: null,
-          issuesFrom: null,
+          coversFrom: null,
         },
       ]);
       // the connection dies before COMMIT

@@ -91,7 +91,7 @@ describe('writing a rating', () => {
     markIds: [],
     deletedAt,
     keepBefore: null,
-    issuesFrom: null,
+    coversFrom: null,
   });
   const write = async (ratings: NewRating[]) => {
     const runner = ds.createQueryRunner();
