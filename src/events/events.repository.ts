@@ -126,9 +126,10 @@ export class EventsRepository {
     // one mark per resource: its tenant and its earliest event time, in key order
     const marks = new Map<string, ResourceKey & { tenantId: string; earliest: number }>();
     for (const e of events) {
-      const m = marks.get(resourceKeyString(e));
+      const key = resourceKeyString(e);
+      const m = marks.get(key);
       if (m === undefined)
-        marks.set(resourceKeyString(e), {
+        marks.set(key, {
           resourceType: e.resourceType,
           subject: e.subject,
           tenantId: e.tenantId,
