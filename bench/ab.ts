@@ -19,13 +19,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './lib/harness';
 import { envInt } from './lib/util';
+import { DELAY_P99 } from './ingest.bench';
 
 const FIGURES = [
   'end to end (events/s)',
   'accepted (events/s)',
   'end to end / COPY (headline)',
   'COPY limit (rows/s)',
-  '202 → on statement p99 (ms)',
+  DELAY_P99,
   'POST latency p50 (ms)',
   'ratings (resource re-rated)',
   'service CPU seconds',

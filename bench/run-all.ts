@@ -8,7 +8,7 @@ import { machineCpu } from './lib/procstat';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run as exportRun } from './export.bench';
-import { run as ingest } from './ingest.bench';
+import { DELAY_P99, run as ingest } from './ingest.bench';
 import { report, ROOT } from './lib/harness';
 import { run as ratingCore } from './rating-core.bench';
 import { run as ratingDrain } from './rating-drain.bench';
@@ -70,7 +70,7 @@ const readResults = (): Results => {
  * figure is good to about one step.
  */
 async function knee(): Promise<void> {
-  const p99 = (f: Results[string]) => Number(f?.['202 → on statement p99 (ms)']);
+  const p99 = (f: Results[string]) => Number(f?.[DELAY_P99]);
   const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
   const probes: string[] = [];
   let held = 0;
@@ -102,14 +102,8 @@ async function knee(): Promise<void> {
 const GOALS: [string, string, string, '>=' | '<', number][] = [
   ['end to end events/s', 'ingest', 'end to end (events/s)', '>=', GOAL_RATE],
   ['end to end / raw COPY', 'ingest', 'end to end / COPY (headline)', '>=', 0.25],
-  [
-    'p99 202 → on statement, 15,000/s (ms)',
-    'ingest-paced',
-    '202 → on statement p99 (ms)',
-    '<',
-    DELAY_GOAL_MS,
-  ],
-  ['  (as fast as answered)', 'ingest', '202 → on statement p99 (ms)', '<', DELAY_GOAL_MS],
+  ['p99 202 → on statement, 15,000/s (ms)', 'ingest-paced', DELAY_P99, '<', DELAY_GOAL_MS],
+  ['  (as fast as answered)', 'ingest', DELAY_P99, '<', DELAY_GOAL_MS],
   ['  p99 < 2 s holds up to (events/s)', 'ingest-knee', KNEE_FIGURE, '>=', GOAL_RATE],
   ['statement p99, 10,000 resources (ms)', 'statements', 'p99 (ms, every answer)', '<', 50],
   ['export rows/s', 'export', 'rows/s', '>=', 200_000],
