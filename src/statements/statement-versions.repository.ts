@@ -43,15 +43,6 @@ export class StatementVersions {
     );
   }
 
-  /** The tenant's version as a decimal string, '0' when it was never moved. */
-  async current(em: EntityManager, tenantId: string): Promise<string> {
-    const rows: { version: string }[] = await em.query(
-      `SELECT coalesce(sum(version), 0)::text AS version FROM tenant_statement_versions WHERE tenant_id = $1`,
-      [tenantId],
-    );
-    return rows[0].version;
-  }
-
   /** Everything the statement answers of these (tenant, period) pairs depend on, in order, in one query (one snapshot). */
   async tokens(
     em: EntityManager,
