@@ -9,6 +9,7 @@ import { ResourcesHotUpdates1763791200000 } from './1763791200000-resources-hot-
 import { StatementVersionsMovedByRating1763798400000 } from './1763798400000-statement-versions-moved-by-rating';
 import { RatingMarks1763805600000 } from './1763805600000-rating-marks';
 import { EventsByResourceAndTime1763812800000 } from './1763812800000-events-by-resource-and-time';
+import { InstantsInWholeMilliseconds1763820000000 } from './1763820000000-instants-in-whole-milliseconds';
 
 export const migrations = [
   PriceBooks1763769600000,
@@ -21,4 +22,5 @@ export const migrations = [
   StatementVersionsMovedByRating1763798400000,
   RatingMarks1763805600000,
   EventsByResourceAndTime1763812800000,
+  InstantsInWholeMilliseconds1763820000000,
 ];
