@@ -10,6 +10,7 @@ import { StatementVersionsMovedByRating1763798400000 } from './1763798400000-sta
 import { RatingMarks1763805600000 } from './1763805600000-rating-marks';
 import { EventsByResourceAndTime1763812800000 } from './1763812800000-events-by-resource-and-time';
 import { InstantsInWholeMilliseconds1763820000000 } from './1763820000000-instants-in-whole-milliseconds';
+import { RestatementsOfAnyFinalizedPeriod1763823600000 } from './1763823600000-restatements-of-any-finalized-period';
 
 export const migrations = [
   PriceBooks1763769600000,
@@ -23,4 +24,5 @@ export const migrations = [
   RatingMarks1763805600000,
   EventsByResourceAndTime1763812800000,
   InstantsInWholeMilliseconds1763820000000,
+  RestatementsOfAnyFinalizedPeriod1763823600000,
 ];

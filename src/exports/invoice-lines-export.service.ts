@@ -155,7 +155,7 @@ export class InvoiceLinesExportService {
 
   async csv(period: string, now = Date.now()): Promise<Readable> {
     if (!isPeriod(period)) throw new Error(`not a period: ${JSON.stringify(period)}`);
-    const finalized = await this.periods.has(this.dataSource.manager, period);
+    const finalized = await this.periods.isFinalized(this.dataSource.manager, period);
     if (finalized) return this.finalizedCsv(period);
     const csv = stringify({
       header: true,

@@ -6,17 +6,14 @@ import type { EntityManager } from 'typeorm';
  * place for what price books, rating, statements, finalization and the
  * export ask of it). Only finalization writes the table
  * (`InvoicesRepository.markFinalized`, in its transaction).
+ *
+ * A period is finalized when it is at or before the latest finalized one,
+ * whether or not it has a row: finalization closes every earlier period
+ * (rows are written from the first usage seen then), so a period before
+ * that, where a late event may bring usage, is as closed as the rest.
  */
 @Injectable()
 export class FinalizedPeriods {
-  /** Every finalized period, `YYYY-MM`, oldest first. */
-  async all(em: EntityManager): Promise<string[]> {
-    const rows: { period: string }[] = await em.query(
-      `SELECT period FROM finalized_periods ORDER BY period`,
-    );
-    return rows.map((r) => r.period);
-  }
-
   /** The latest finalized period, or null when none is. */
   async latest(em: EntityManager): Promise<string | null> {
     const rows: { period: string | null }[] = await em.query(
@@ -25,10 +22,9 @@ export class FinalizedPeriods {
     return rows[0]?.period ?? null;
   }
 
-  async has(em: EntityManager, period: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(`SELECT 1 FROM finalized_periods WHERE period = $1`, [
-      period,
-    ]);
-    return rows.length > 0;
+  /** Whether `period` is finalized: at or before the latest finalized period. */
+  async isFinalized(em: EntityManager, period: string): Promise<boolean> {
+    const latest = await this.latest(em);
+    return latest !== null && period <= latest;
   }
 }

@@ -57,7 +57,7 @@ export class FinalizePeriodService {
       this.dataSource,
       async (em) => {
         await em.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.PRICING]);
-        if (await this.periods.has(em, period)) {
+        if (await this.periods.isFinalized(em, period)) {
           return {
             result: { period, invoices: await this.repo.invoicesOfPeriod(em, period) },
             created: false,
@@ -73,12 +73,19 @@ export class FinalizePeriodService {
           );
         }
         await this.closeEarlierPeriods(em, period);
-        const blocking = await this.repo.blockingIssues(em, start, end);
+        // Unrated usage in this period, or in a finalized one (a late event):
+        // the latter's adjustment would land here, and cannot be computed.
+        const blocking = await this.repo.blockingIssues(em, 0, end);
         if (blocking.length > 0) {
+          const b = blocking[0];
+          const where =
+            b.from_at.getTime() < start
+              ? `late usage in finalized period ${periodOf(b.from_at.getTime())}, whose adjustment would land on ${period}`
+              : `usage in ${period}`;
           throw new ProblemException(
             409,
             ProblemCode.UnratedUsage,
-            `Period ${period} has usage that cannot be rated (see GET /v1/rating-issues), e.g. ${blocking[0].resource_type} ${blocking[0].subject} of tenant ${blocking[0].tenant_id}: ${blocking[0].reason}`,
+            `Period ${period} cannot be finalized: there is ${where} that cannot be rated (see GET /v1/rating-issues), e.g. ${b.resource_type} ${b.subject} of tenant ${b.tenant_id}: ${b.reason}`,
             {
               unrated: blocking.map((b) => ({
                 tenantId: b.tenant_id,
@@ -167,14 +174,15 @@ export class FinalizePeriodService {
   /**
    * Every earlier period must be finalized first. Earlier periods without any
    * usage are finalized here too (no invoices), so "the earliest period that is
-   * not finalized" — where adjustments land — is always the next one.
+   * not finalized" — where adjustments land — is always the next one. Periods
+   * at or before the latest finalized one are finalized already, rows or not.
    */
   private async closeEarlierPeriods(em: EntityManager, period: string): Promise<void> {
-    const finalized = new Set(await this.periods.all(em));
+    const latest = await this.periods.latest(em);
     const first = await this.repo.firstUsage(em);
     if (first === null) return;
     for (let p = periodOf(first); p < period; p = nextPeriod(p)) {
-      if (finalized.has(p)) continue;
+      if (latest !== null && p <= latest) continue;
       const { start, end } = periodRange(p);
       if (await this.repo.hasUsage(em, start, end)) {
         throw new ProblemException(
@@ -202,13 +210,13 @@ export class FinalizePeriodService {
     const em = this.dataSource.manager;
     const first = await this.repo.firstUsage(em);
     if (first === null) return done;
-    const finalized = new Set(await this.periods.all(em));
+    const latest = await this.periods.latest(em);
     for (
       let p = periodOf(first);
       periodRange(p).end + hours * 3_600_000 <= now;
       p = nextPeriod(p)
     ) {
-      if (finalized.has(p)) continue;
+      if (latest !== null && p <= latest) continue;
       try {
         if ((await this.finalizeOnce(p, now)).created) done.push(p);
       } catch (err) {

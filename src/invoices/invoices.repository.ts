@@ -48,16 +48,18 @@ export class InvoicesRepository {
     return rows[0].any;
   }
 
-  /** Blocking rating issues overlapping [start, end), a few for the error message. */
+  /** Blocking rating issues overlapping [start, end), earliest first, a few for the error message. */
   blockingIssues(
     em: EntityManager,
     start: number,
     end: number,
-  ): Promise<{ tenant_id: string; resource_type: string; subject: string; reason: string }[]> {
+  ): Promise<
+    { tenant_id: string; resource_type: string; subject: string; reason: string; from_at: Date }[]
+  > {
     return em.query(
-      `SELECT tenant_id, resource_type, subject, reason FROM rating_issues
+      `SELECT tenant_id, resource_type, subject, reason, from_at FROM rating_issues
         WHERE blocking AND from_at < $2 AND (to_at IS NULL OR to_at > $1)
-        ORDER BY tenant_id, resource_type, subject LIMIT 20`,
+        ORDER BY from_at, tenant_id, resource_type, subject LIMIT 20`,
       [iso(start), iso(end)],
     );
   }

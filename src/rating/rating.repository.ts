@@ -55,8 +55,6 @@ export interface ResourceState {
 export interface RatingRead {
   /** Each requested resource that exists, by `resourceKeyString`; `events` only for those with marks. */
   states: Map<string, ResourceState & { key: ResourceKey; events: RatingEvent[] | null }>;
-  /** Every finalized period, oldest first. */
-  finalized: string[];
   /**
    * The end of the last finalized period (epoch ms; null: none): the bound
    * the read seeded ratings by, and so the one restatements are judged by.
@@ -121,7 +119,6 @@ export const READ_FOR_RATING = `WITH fin AS MATERIALIZED (
                    END,
                    r.seed)), '[]')
             FROM r) AS resources,
-         ARRAY(SELECT period::text FROM finalized_periods ORDER BY period) AS finalized,
          (SELECT CASE WHEN isfinite(end_at) THEN (extract(epoch FROM end_at) * 1000)::bigint END
             FROM fin) AS finalized_end,
          ARRAY(SELECT v.id::text FROM price_book_versions v
@@ -188,7 +185,7 @@ export class RatingRepository {
    * resource's tenant and pending marks and, for those with marks, its
    * stored events (a mark and its events are committed together, so the
    * events are exactly those the marks read with them stand for); the
-   * finalized periods; the ids of the price-book versions that can price
+   * end of the last finalized period; the ids of the price-book versions that can price
    * them. One row, as JSON: one parse instead of one row per event.
    *
    * The events are all of them, or only those after a seed (`FoldSeed`):
@@ -212,7 +209,6 @@ export class RatingRepository {
         EventTuple[] | null,
         SeedTuple | null,
       ][];
-      finalized: string[];
       finalized_end: string | null;
       book_ids: string[];
     }[] = await preparedQuery(em, READ_FOR_RATING, [
@@ -258,7 +254,6 @@ export class RatingRepository {
     }
     return {
       states,
-      finalized: row.finalized,
       finalizedEnd: row.finalized_end === null ? null : Number(row.finalized_end),
       bookIds: row.book_ids,
     };

@@ -37,9 +37,10 @@ export interface RateManyResult {
  *    lock-key order (`lockForRating`);
  * 2. read, in one statement and so from one snapshot, each resource's
  *    pending marks with the events since where its previous rating can be
- *    resumed (a seed; all events when there is none), the finalized periods
- *    and the ids of the price books that apply (`readForRating`); versions
- *    not yet in the in-process cache are loaded by id;
+ *    resumed (a seed; all events when there is none), the end of the last
+ *    finalized period and the ids of the price books that apply
+ *    (`readForRating`); versions not yet in the in-process cache are loaded
+ *    by id;
  * 3. skip those without marks: their stored rating is current (duplicate
  *    jobs are cheap);
  * 4. run the pure core per resource, from the seed if there is one, which
@@ -87,10 +88,7 @@ export class RatingService {
       this.dataSource,
       async (em) => {
         const lockedAt = await this.repo.lockForRating(em, keys, AdvisoryLock.PRICING);
-        const { states, finalized, finalizedEnd, bookIds } = await this.repo.readForRating(
-          em,
-          keys,
-        );
+        const { states, finalizedEnd, bookIds } = await this.repo.readForRating(em, keys);
         const dirty = [...states.values()].filter((s) => s.markIds.length > 0);
         const result = {
           rated: dirty.length,
@@ -126,7 +124,7 @@ export class RatingService {
             coversFrom: result.coversFrom,
           };
         });
-        await this.recordRestatements(em, ratings, finalized, finalizedEnd);
+        await this.recordRestatements(em, ratings, finalizedEnd);
         // Last: also what moves cached statements' tokens (by trigger).
         await this.repo.writeRatings(em, ratings);
         if (this.audit) {
@@ -167,13 +165,12 @@ export class RatingService {
   private async recordRestatements(
     em: EntityManager,
     ratings: (NewRating & RestatementCandidate)[],
-    finalized: string[],
     finalizedEnd: number | null,
   ): Promise<void> {
     const candidates = restatementCandidates(ratings, finalizedEnd, (r) =>
       resourceKeyString(r.key),
     );
-    if (candidates.length === 0) return;
+    if (candidates.length === 0 || finalizedEnd === null) return;
     const stored = await this.repo.intervalsOfMany(
       em,
       candidates.map((r) => r.key),
@@ -182,7 +179,7 @@ export class RatingService {
       restatedPeriods(
         (stored.get(resourceKeyString(r.key)) ?? []).map(segmentFromRow),
         r.result.segments,
-        finalized,
+        finalizedEnd,
       ).map((period) => ({ key: r.key, tenantId: r.tenantId, period })),
     );
     await this.repo.insertRestatements(em, restated);

@@ -101,9 +101,19 @@ export class StatementBuilder {
       );
       currency = book?.currency ?? null;
     }
-    // Adjustments land on the earliest period that is not finalized (CONTRACT §5).
-    if (latestFinalized !== null && period === nextPeriod(latestFinalized) && currency !== null) {
-      lines.push(...(await this.adjustments(em, tenantId, currency)));
+    // Adjustments land on the earliest period that is not finalized (CONTRACT §5),
+    // and so does what a late event left unrated in a finalized period: its
+    // adjustment cannot be computed, and unrated usage is never billed as zero
+    // (§4), so it is shown here as unrated (finalizing this period is refused
+    // meanwhile) and the adjustment follows once it is rated.
+    const landing = latestFinalized !== null && period === nextPeriod(latestFinalized);
+    const late = landing
+      ? (await this.repo.issuesOfTenant(em, tenantId, 0, start)).filter(
+          (r) => r.blocking && r.from_at.getTime() < start,
+        )
+      : [];
+    if (landing && currency !== null) {
+      lines.push(...(await this.adjustments(em, tenantId, currency, late)));
     }
     return {
       tenantId,
@@ -112,19 +122,32 @@ export class StatementBuilder {
       currency,
       lines,
       total: statementTotal(lines.map((l) => l.amount)),
-      unrated: this.unrated(issueRows, period, until),
+      unrated: [...this.lateUnrated(late, start), ...this.unrated(issueRows, period, until)],
     };
   }
 
-  /** One line per (resource, finalized period) whose rounded exact amount now differs from what was issued. */
+  /**
+   * One line per (resource, finalized period) whose rounded exact amount now
+   * differs from what was issued; none while the resource has usage there
+   * that cannot be rated (`late`: blocking issues before this period).
+   */
   private async adjustments(
     em: EntityManager,
     tenantId: string,
     currency: string,
+    late: IssueRow[],
   ): Promise<BuiltLine[]> {
     const out: BuiltLine[] = [];
     for (const { key, period } of await this.repo.restatementsOfTenant(em, tenantId)) {
       const { start, end } = periodRange(period);
+      const unrated = late.some(
+        (r) =>
+          r.resource_type === key.resourceType &&
+          r.subject === key.subject &&
+          r.from_at.getTime() < end &&
+          (r.to_at === null || r.to_at.getTime() > start),
+      );
+      if (unrated) continue;
       const segments = (await this.repo.intervalsOfResources(em, [key], start, end)).map(
         segmentFromRow,
       );
@@ -145,6 +168,20 @@ export class StatementBuilder {
         });
     }
     return out;
+  }
+
+  /** Blocking issues in finalized periods (late events), as far as they reach before `before`. */
+  private lateUnrated(rows: IssueRow[], before: number): UnratedView[] {
+    return rows.map((r) => ({
+      resourceType: r.resource_type,
+      resourceId: r.subject,
+      reason: r.reason,
+      message: r.message,
+      from: iso(r.from_at.getTime()),
+      to: iso(r.to_at === null ? before : Math.min(r.to_at.getTime(), before)),
+      eventIds: r.event_ids,
+      blocking: r.blocking,
+    }));
   }
 
   private unrated(rows: IssueRow[], period: string, asOf: number): UnratedView[] {

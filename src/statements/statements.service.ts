@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { ProblemCode, ProblemException } from '../common/problem/problem';
 import type { AppConfig } from '../config/env.schema';
 import { formatMoney, nextPeriod, periodOf, periodRange } from '../rating/core';
+import { Decimal } from '../rating/core/decimal';
 import { FinalizedPeriods } from '../finalized-periods/finalized-periods.repository';
 import { ByteLru } from './byte-lru';
 import { FreshBatcher } from './fresh-batcher';
@@ -176,11 +177,26 @@ export class StatementsService {
     if (invoice) return this.frozen(invoice);
     const latestFinalized = await this.periods.latest(em);
     const s = await this.builder.build(em, tenantId, period, now);
+    if (latestFinalized !== null && period <= latestFinalized) {
+      // Finalized without an invoice for this tenant: it had no usage then,
+      // and that is what stays issued. Usage a late event brought since is
+      // an adjustment on the earliest open period, never a line here.
+      return {
+        tenantId,
+        period,
+        status: 'finalized',
+        invoiceNumber: null,
+        currency: s.currency,
+        total: s.currency === null ? '0' : formatMoney(new Decimal(0), s.currency),
+        asOf: new Date(s.asOf).toISOString(),
+        unrated: [],
+        lines: [],
+      };
+    }
     return {
       tenantId,
       period,
-      // finalized without an invoice for this tenant: it had no usage then
-      status: latestFinalized !== null && period <= latestFinalized ? 'finalized' : 'open',
+      status: 'open',
       invoiceNumber: null,
       currency: s.currency,
       total: s.currency === null ? '0' : formatMoney(s.total, s.currency),

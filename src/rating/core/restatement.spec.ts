@@ -73,7 +73,9 @@ describe('restatementCandidates', () => {
 });
 
 describe('restatedPeriods', () => {
-  const finalized = ['2026-09', '2026-10'];
+  // September and October finalized: their end is November's start
+  const finalized = NOV_2026;
+  const AUG_2026 = at('2026-08-01T00:00:00Z');
 
   it('names the finalized periods whose exact amount changed, and only those', () => {
     // running from mid-September; a late event ends it on Oct 10 instead of never
@@ -101,10 +103,22 @@ describe('restatedPeriods', () => {
     expect(restatedPeriods(inOctober, [], finalized)).toEqual(['2026-10']);
   });
 
+  it('names a period before every other usage, as finalized as the rest (late usage in August)', () => {
+    const inAugust = [segment(AUG_2026 + HOUR, AUG_2026 + 3 * HOUR)];
+    expect(restatedPeriods([], inAugust, finalized)).toEqual(['2026-08']);
+    const runningSinceJuly = [segment(AUG_2026 - 24 * HOUR, null)];
+    expect(restatedPeriods([], runningSinceJuly, finalized)).toEqual([
+      '2026-07',
+      '2026-08',
+      '2026-09',
+      '2026-10',
+    ]);
+  });
+
   it('agrees with comparing exactForEndedPeriod period by period (property)', () => {
     const anySegment = fc
       .tuple(
-        fc.integer({ min: 0, max: 90 * 24 }),
+        fc.integer({ min: -31 * 24, max: 90 * 24 }),
         fc.option(fc.integer({ min: 1, max: 40 * 24 })),
         fc.constantFrom('1', '2', '0.5'),
       )
@@ -121,7 +135,9 @@ describe('restatedPeriods', () => {
         fc.array(anySegment, { maxLength: 4 }),
         (a, b) => {
           expect(restatedPeriods(a, b, finalized)).toEqual(
-            finalized.filter((p) => !exactForEndedPeriod(a, p).equals(exactForEndedPeriod(b, p))),
+            ['2026-08', '2026-09', '2026-10'].filter(
+              (p) => !exactForEndedPeriod(a, p).equals(exactForEndedPeriod(b, p)),
+            ),
           );
         },
       ),

@@ -1,4 +1,4 @@
-import { periodRange } from './periods';
+import { nextPeriod, periodOf } from './periods';
 import { exactForEndedPeriod } from './statement';
 import type { EpochMs, RatedSegment } from './types';
 
@@ -44,20 +44,24 @@ export function restatementCandidates<T extends RestatementCandidate>(
 
 /**
  * The finalized periods whose exact amount differs between a resource's
- * previous and new segments (whole ratings both), in the order of `finalized`.
+ * previous and new segments (whole ratings both), oldest first. Every
+ * period that ends by `finalizedEnd` (the end of the last finalized period)
+ * is finalized, including one before the first usage anyone had when the
+ * periods were finalized: finalization closes every earlier period, and
+ * late usage there is an adjustment like any other.
  */
 export function restatedPeriods(
   previous: RatedSegment[],
   next: RatedSegment[],
-  finalized: readonly string[],
+  finalizedEnd: EpochMs,
 ): string[] {
-  const overlaps = (seg: RatedSegment, p: string) => {
-    const { start, end } = periodRange(p);
-    return seg.from < end && (seg.to === null || seg.to > start);
-  };
-  return finalized.filter(
-    (p) =>
-      [...previous, ...next].some((seg) => overlaps(seg, p)) &&
-      !exactForEndedPeriod(previous, p).equals(exactForEndedPeriod(next, p)),
-  );
+  const touched = new Set<string>();
+  for (const seg of [...previous, ...next]) {
+    const last = Math.min(seg.to ?? finalizedEnd, finalizedEnd) - 1;
+    if (last < seg.from) continue;
+    for (let p = periodOf(seg.from); p <= periodOf(last); p = nextPeriod(p)) touched.add(p);
+  }
+  return [...touched]
+    .sort()
+    .filter((p) => !exactForEndedPeriod(previous, p).equals(exactForEndedPeriod(next, p)));
 }
