@@ -8,6 +8,34 @@ import { ApiProblems } from '../openapi/problem-responses';
 import { ref, TENANT_ID_PATTERN } from '../openapi/schemas';
 import { RatingIssueReason } from './core/types';
 
+/** Where a page ended: the sort key of its last issue. */
+type Cursor = [
+  tenantId: string,
+  resourceType: string,
+  subject: string,
+  from: string,
+  reason: string,
+];
+
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
+
+const cursor = z.string().transform((s, ctx): Cursor => {
+  try {
+    const c: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(c) &&
+      c.length === 5 &&
+      c.every((x) => typeof x === 'string') &&
+      !Number.isNaN(Date.parse(c[3]))
+    )
+      return c as Cursor;
+  } catch {
+    // not JSON: answered below
+  }
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a `next` this endpoint answered' });
+  return z.NEVER;
+});
+
 const query = z
   .object({
     tenantId: z
@@ -16,6 +44,7 @@ const query = z
       .optional(),
     reason: z.nativeEnum(RatingIssueReason).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
+    after: cursor.optional(),
   })
   .strict();
 
@@ -63,6 +92,12 @@ export class RatingIssuesController {
     description: 'At most this many issues',
     schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
   })
+  @ApiQuery({
+    name: 'after',
+    required: false,
+    description: 'The `next` of the previous page: the issues after it, in the same order',
+    schema: { type: 'string' },
+  })
   @ApiResponse({
     status: 200,
     description: 'The issues',
@@ -82,12 +117,13 @@ export class RatingIssuesController {
           detectedAt: '2026-10-16T11:00:02.114Z',
         },
       ],
+      next: null,
     },
   })
   @ApiProblems(400, 401, 403, 503)
   async list(
     @Query(new ZodValidationPipe(query)) q: z.output<typeof query>,
-  ): Promise<{ items: RatingIssueView[] }> {
+  ): Promise<{ items: RatingIssueView[]; next: string | null }> {
     const rows: {
       tenant_id: string;
       resource_type: string;
@@ -103,12 +139,32 @@ export class RatingIssuesController {
       `SELECT tenant_id, resource_type, subject, reason, message, from_at, to_at, event_ids, blocking, detected_at
          FROM rating_issues
         WHERE ($1::text IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR reason = $2)
-        ORDER BY tenant_id, resource_type, subject, from_at
+          AND ($4::text IS NULL
+               OR (tenant_id, resource_type, subject, from_at, reason) > ($4, $5, $6, $7::timestamptz, $8))
+        ORDER BY tenant_id, resource_type, subject, from_at, reason
         LIMIT $3`,
-      [q.tenantId ?? null, q.reason ?? null, q.limit],
+      [
+        q.tenantId ?? null,
+        q.reason ?? null,
+        q.limit + 1,
+        ...(q.after ?? [null, null, null, null, null]),
+      ],
     );
+    // one more than asked: whether there is a next page
+    const page = rows.slice(0, q.limit);
+    const last = rows.length > q.limit ? page[page.length - 1] : undefined;
     return {
-      items: rows.map((r) => ({
+      next:
+        last === undefined
+          ? null
+          : encodeCursor([
+              last.tenant_id,
+              last.resource_type,
+              last.subject,
+              last.from_at.toISOString(),
+              last.reason,
+            ]),
+      items: page.map((r) => ({
         tenantId: r.tenant_id,
         resourceType: r.resource_type,
         resourceId: r.subject,

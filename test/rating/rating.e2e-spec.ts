@@ -385,6 +385,48 @@ describe(RatingService.name, () => {
       'clean',
     );
   });
+
+  it('lists every rating issue page by page: `next` until the last page, then null', async () => {
+    // five VMs whose template no book prices; one of them also has usage after deletion
+    await post([
+      ...['vm-p1', 'vm-p2', 'vm-p3', 'vm-p4', 'vm-p5'].map((s) =>
+        cloudEvent('vm.created', s, '2026-10-20T00:00:00Z', {
+          tenantId: 't-pages',
+          template: 'gpu',
+          state: 'running',
+        }),
+      ),
+      cloudEvent('vm.deleted', 'vm-p3', '2026-10-21T00:00:00Z', { tenantId: 't-pages' }),
+      cloudEvent('vm.started', 'vm-p3', '2026-10-22T00:00:00Z', { tenantId: 't-pages' }),
+    ]);
+    await t.ratingSettled();
+    const all = (await t.http.get('/v1/rating-issues?tenantId=t-pages').set(auth).expect(200)).body;
+    expect(all.items).toHaveLength(6);
+    expect(all.next).toBeNull();
+    const paged: unknown[] = [];
+    let after: string | null = '';
+    let pages = 0;
+    while (after !== null) {
+      const q = `?tenantId=t-pages&limit=2${after === '' ? '' : `&after=${after}`}`;
+      const page = (await t.http.get(`/v1/rating-issues${q}`).set(auth).expect(200)).body;
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      paged.push(...page.items);
+      after = page.next;
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(paged).toEqual(all.items);
+  });
+
+  it('answers a cursor it did not give with a 400 naming `after`', async () => {
+    for (const after of ['nope', Buffer.from('[1,2]').toString('base64url')]) {
+      const res = await t.http.get(`/v1/rating-issues?after=${after}`).set(auth).expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.errors).toEqual([
+        { field: 'after', message: expect.stringContaining('`next`') },
+      ]);
+    }
+  });
 });
 
 describe('the sweeper', () => {

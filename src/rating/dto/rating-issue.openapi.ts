@@ -18,12 +18,18 @@ export const RATING_ISSUE_SCHEMAS: SchemaComponents = {
   },
   RatingIssueList: {
     type: 'object',
-    required: ['items'],
+    required: ['items', 'next'],
     properties: {
       items: {
         type: 'array',
-        description: 'By tenant, resource type, resource id and `from`',
+        description: 'By tenant, resource type, resource id, `from` and reason',
         items: ref('RatingIssue'),
+      },
+      next: {
+        type: 'string',
+        nullable: true,
+        description:
+          'More issues follow: pass this as `after` for the next page (null: this page is the last)',
       },
     },
   },
