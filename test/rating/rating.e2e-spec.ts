@@ -407,8 +407,10 @@ describe(RatingService.name, () => {
     let after: string | null = '';
     let pages = 0;
     while (after !== null) {
-      const q = `?tenantId=t-pages&limit=2${after === '' ? '' : `&after=${after}`}`;
-      const page = (await t.http.get(`/v1/rating-issues${q}`).set(auth).expect(200)).body;
+      const q: string = `?tenantId=t-pages&limit=2${after === '' ? '' : `&after=${after}`}`;
+      const page: { items: unknown[]; next: string | null } = (
+        await t.http.get(`/v1/rating-issues${q}`).set(auth).expect(200)
+      ).body;
       expect(page.items.length).toBeLessThanOrEqual(2);
       paged.push(...page.items);
       after = page.next;
