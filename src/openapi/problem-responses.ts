@@ -148,11 +148,11 @@ const CODES: Partial<Record<ProblemCode, { note: string; example: ProblemDetails
     ),
   },
   [ProblemCode.UnratedUsage]: {
-    note: 'the period has usage that cannot be rated (extension `unrated`; see `GET /v1/rating-issues`)',
+    note: 'the period has usage that cannot be rated, or a late event left usage unrated in a finalized period whose adjustment would land on it (extension `unrated`; see `GET /v1/rating-issues`)',
     example: problem(
       409,
       ProblemCode.UnratedUsage,
-      'Period 2026-10 has usage that cannot be rated (see GET /v1/rating-issues), e.g. vm vm-1 of tenant t-1: unknown_template',
+      'Period 2026-10 cannot be finalized: there is usage in 2026-10 that cannot be rated (see GET /v1/rating-issues), e.g. vm vm-1 of tenant t-1: unknown_template',
       {
         unrated: [
           { tenantId: 't-1', resourceType: 'vm', resourceId: 'vm-1', reason: 'unknown_template' },
