@@ -242,6 +242,24 @@ describe(foldIntervals.name, () => {
     expect(bare.message).toContain('missing sizeGb');
   });
 
+  it('does not block finalization for a resource never described that covers no time (a lone deletion)', () => {
+    const lone = foldIntervals('image', [ev('image.deleted', T0)]).issues;
+    expect(lone).toEqual([
+      expect.objectContaining({
+        from: T0,
+        to: T0,
+        blocking: false,
+        reason: RatingIssueReason.IncompleteAttributes,
+      }),
+    ]);
+    // described only partly, at the same instant as its deletion: no time either
+    const sameInstant = foldIntervals('vm', [
+      ev('vm.started', T0),
+      ev('vm.deleted', T0, {}, { sequence: 1n }),
+    ]).issues;
+    expect(sameInstant).toEqual([expect.objectContaining({ from: T0, to: T0, blocking: false })]);
+  });
+
   it('folds vs.updated into template and realServerCount changes', () => {
     const created = ev('vs.created', T0, { template: 'normal', realServerCount: 2 });
     const updated = ev('vs.updated', T0 + HOUR, { realServerCount: 4 });

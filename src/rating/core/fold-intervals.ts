@@ -126,8 +126,10 @@ function pickRated(resourceType: ResourceType, a: RatedAttributes): RatedAttribu
  * - Billing starts at the first instant at which all required attributes are
  *   known; `*.deleted` closes the open interval and ends the resource. Later
  *   events are ignored and reported as one non-blocking `event_after_deletion`.
- * - Never fully described: one blocking `incomplete_attributes` issue from the
- *   first event to the deletion (or open).
+ * - Never fully described: one `incomplete_attributes` issue from the first
+ *   event to the deletion (or open). It blocks finalization unless it covers
+ *   no time at all (deleted at the instant it was first seen, e.g. a lone
+ *   `*.deleted`): no usage is unrated then, and nothing could ever rate it.
  *
  * With a `seed`, `events` are only those after `seed.from`, and the fold
  * resumes there: the result is the full fold's from `seed.from` on
@@ -222,7 +224,7 @@ export function foldIntervals(
         `${resourceType} never fully described: missing ${missing.join(', ')} ` +
         `(events seen: ${seen.length}${deletedBy})`,
       eventIds: seen.map((e) => e.id),
-      blocking: true,
+      blocking: deletion === null || deletion.time > seen[0].time,
     });
   }
   if (deletion !== null && ignored.length > 0) {
