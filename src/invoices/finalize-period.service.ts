@@ -176,19 +176,24 @@ export class FinalizePeriodService {
    * usage are finalized here too (no invoices), so "the earliest period that is
    * not finalized" — where adjustments land — is always the next one. Periods
    * at or before the latest finalized one are finalized already, rows or not.
+   * The earliest open period counts as having usage when adjustments (late
+   * changes to finalized periods) land on it: they are invoiced there, never
+   * carried on to a later period by closing it empty.
    */
   private async closeEarlierPeriods(em: EntityManager, period: string): Promise<void> {
-    const latest = await this.periods.latest(em);
-    const first = await this.repo.firstUsage(em);
-    if (first === null) return;
-    for (let p = periodOf(first); p < period; p = nextPeriod(p)) {
-      if (latest !== null && p <= latest) continue;
+    const p0 = await this.earliestOpen(em);
+    for (let p = p0 ?? period; p < period; p = nextPeriod(p)) {
       const { start, end } = periodRange(p);
-      if (await this.repo.hasUsage(em, start, end)) {
+      const has = (await this.repo.hasUsage(em, start, end))
+        ? 'usage'
+        : p === p0 && (await this.hasAdjustments(em, p))
+          ? 'adjustments'
+          : null;
+      if (has !== null) {
         throw new ProblemException(
           409,
           ProblemCode.EarlierPeriodOpen,
-          `Period ${p} has usage and is not finalized; finalize it first`,
+          `Period ${p} has ${has} and is not finalized; finalize it first`,
           {
             earliestOpenPeriod: p,
           },
@@ -196,6 +201,24 @@ export class FinalizePeriodService {
       }
       await this.repo.markFinalized(em, p);
     }
+  }
+
+  /** The earliest period that is not finalized and may need to be: null when there is no usage and none is finalized. */
+  private async earliestOpen(em: EntityManager): Promise<string | null> {
+    const latest = await this.periods.latest(em);
+    if (latest !== null) return nextPeriod(latest);
+    const first = await this.repo.firstUsage(em);
+    return first === null ? null : periodOf(first);
+  }
+
+  /** Whether any tenant's statement of `period` (the earliest open one) carries an adjustment. */
+  private async hasAdjustments(em: EntityManager, period: string): Promise<boolean> {
+    const { end } = periodRange(period);
+    for (const tenantId of await this.repo.tenantsWithRestatements(em)) {
+      const s = await this.statements.build(em, tenantId, period, end);
+      if (s.lines.some((l) => l.type === 'adjustment')) return true;
+    }
+    return false;
   }
 
   /**
@@ -208,15 +231,9 @@ export class FinalizePeriodService {
     if (hours === 0) return [];
     const done: string[] = [];
     const em = this.dataSource.manager;
-    const first = await this.repo.firstUsage(em);
+    const first = await this.earliestOpen(em);
     if (first === null) return done;
-    const latest = await this.periods.latest(em);
-    for (
-      let p = periodOf(first);
-      periodRange(p).end + hours * 3_600_000 <= now;
-      p = nextPeriod(p)
-    ) {
-      if (latest !== null && p <= latest) continue;
+    for (let p = first; periodRange(p).end + hours * 3_600_000 <= now; p = nextPeriod(p)) {
       try {
         if ((await this.finalizeOnce(p, now)).created) done.push(p);
       } catch (err) {

@@ -85,6 +85,14 @@ export class InvoicesRepository {
     return rows.map((r) => r.tenant_id);
   }
 
+  /** Tenants with a late change to a finalized period (whether or not its adjustment is still due). */
+  async tenantsWithRestatements(em: EntityManager): Promise<string[]> {
+    const rows: { tenant_id: string }[] = await em.query(
+      `SELECT DISTINCT tenant_id FROM restatements ORDER BY tenant_id`,
+    );
+    return rows.map((r) => r.tenant_id);
+  }
+
   /** The next invoice number: the counter row is locked until the transaction ends, so numbers are gapless. */
   async nextNumber(em: EntityManager): Promise<number> {
     const [rows]: [{ last_number: string }[], number] = await em.query(

@@ -206,7 +206,12 @@ export class StatementsService {
     };
   }
 
-  /** Newest first: every period from the tenant's first usage to now, and every invoiced one. */
+  /**
+   * Newest first: every period from the tenant's first usage to now, the
+   * earliest open period (where adjustments and late unrated usage land,
+   * with or without usage of its own), and every invoiced one; those with
+   * nothing on them are left out.
+   */
   async list(tenantId: string, now = Date.now()): Promise<StatementSummaryView[]> {
     const em = this.dataSource.manager;
     const [invoices, first, latestFinalized] = await Promise.all([
@@ -218,6 +223,8 @@ export class StatementsService {
     const periods = new Set(byPeriod.keys());
     if (first !== null)
       for (let p = periodOf(first.getTime()); p <= periodOf(now); p = nextPeriod(p)) periods.add(p);
+    if (latestFinalized !== null && nextPeriod(latestFinalized) <= periodOf(now))
+      periods.add(nextPeriod(latestFinalized));
     const out: StatementSummaryView[] = [];
     for (const period of [...periods].sort().reverse()) {
       const invoice = byPeriod.get(period);

@@ -172,3 +172,101 @@ describe('late events into finalized periods', () => {
     expect(csv.text.trim().split('\r\n')).toHaveLength(1);
   });
 });
+
+/**
+ * Where late changes land when the earliest open period has no usage of its
+ * own: its statement is listed, it is invoiced there (not closed empty by
+ * finalizing a later period), and a late lone deletion, which carries no
+ * usage, blocks nothing.
+ */
+describe('late changes landing on a period without usage', () => {
+  let t: TestApp;
+
+  const post = async (events: Record<string, unknown>[]) => {
+    await t.http.post('/v1/events').set(BATCH).send(events).expect(202);
+    await t.ratingSettled();
+  };
+  const statement = async (tenant: string, period: string) =>
+    (await t.http.get(`/v1/tenants/${tenant}/statements/${period}`).set(admin).expect(200)).body;
+  const finalize = (period: string) => t.http.post(`/v1/periods/${period}/finalize`).set(admin);
+
+  beforeAll(async () => {
+    t = await startTestApp({ FINALIZE_AFTER_HOURS: '0' });
+    await t.http
+      .post('/v1/price-books')
+      .set(admin)
+      .send(priceBookBody({ effectiveFrom: '2026-01-01T00:00:00Z' }))
+      .expect(201);
+    await post([
+      // 10 days standard: 240 h × 0.04 = 9.60
+      cloudEvent('vm.created', 'vm-z', '2026-09-01T00:00:00Z', {
+        tenantId: 't-z',
+        template: 'standard',
+        state: 'running',
+      }),
+      cloudEvent('vm.deleted', 'vm-z', '2026-09-11T00:00:00Z', { tenantId: 't-z' }),
+      // running on: September invoiced 720 h × 0.02 = 14.40
+      cloudEvent('vm.created', 'vm-o', '2026-09-01T00:00:00Z', {
+        tenantId: 't-o',
+        template: 'normal',
+        state: 'running',
+      }),
+    ]);
+    await finalize('2026-09').expect(200);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('lists the open statement that carries only a credit', async () => {
+    // the control plane's correction: deleted at the instant it was created
+    await post([
+      cloudEvent(
+        'vm.deleted',
+        'vm-z',
+        '2026-09-01T00:00:00Z',
+        { tenantId: 't-z' },
+        { sequence: '1' },
+      ),
+    ]);
+    expect((await statement('t-z', '2026-10')).lines).toEqual([
+      expect.objectContaining({ type: 'adjustment', adjustsPeriod: '2026-09', amount: '-9.60' }),
+    ]);
+    const list = (await t.http.get('/v1/tenants/t-z/statements').set(admin).expect(200)).body;
+    expect(list.items).toEqual([
+      expect.objectContaining({ period: '2026-10', status: 'open', total: '-9.60' }),
+      expect.objectContaining({ period: '2026-09', status: 'finalized', total: '9.60' }),
+    ]);
+  });
+
+  it('invoices adjustments on the earliest open period: a later one is not finalized over it', async () => {
+    // October now has no usage anywhere: 19 days (9.12) instead of 14.40
+    await post([cloudEvent('vm.deleted', 'vm-o', '2026-09-20T00:00:00Z', { tenantId: 't-o' })]);
+    const refused = await finalize('2026-11').expect(409);
+    expect(refused.body).toMatchObject({
+      code: 'earlier-period-open',
+      earliestOpenPeriod: '2026-10',
+    });
+    expect(refused.body.detail).toContain('has adjustments');
+    const october = await finalize('2026-10').expect(200);
+    expect(october.body.invoices).toEqual([
+      expect.objectContaining({ tenantId: 't-o', total: '-5.28' }),
+      expect.objectContaining({ tenantId: 't-z', total: '-9.60' }),
+    ]);
+  });
+
+  it('lets a late lone deletion, which carries no usage, block nothing', async () => {
+    await post([
+      cloudEvent('image.deleted', 'img-old', '2026-09-05T00:00:00Z', { tenantId: 't-d' }),
+    ]);
+    const issues = (await t.http.get('/v1/rating-issues?tenantId=t-d').set(admin).expect(200)).body;
+    expect(issues.items).toEqual([
+      expect.objectContaining({
+        resourceId: 'img-old',
+        reason: 'incomplete_attributes',
+        blocking: false,
+      }),
+    ]);
+    expect((await finalize('2026-11').expect(200)).body.invoices).toEqual([]);
+  });
+});
