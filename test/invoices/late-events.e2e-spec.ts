@@ -1,31 +1,19 @@
 import { cloudEvent } from '../factories/event.factory';
 import { priceBookBody } from '../factories/price-book.factory';
+import type { StatementView } from '../../src/statements/statement.model';
 import { ADMIN_KEY, startTestApp, type TestApp } from '../support/test-app';
 
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 const BATCH = { ...admin, 'content-type': 'application/cloudevents-batch+json' };
 
 /**
- * Late events into finalized periods that the billing cycle test does not
- * cover: usage a late event leaves unrated there (CONTRACT §4: never billed
- * as zero, and no period with unrated usage is finalized), and late usage in
- * a period before any usage the service had seen when it finalized (§5:
- * still a finalized period, so an adjustment). Global book: CONTRACT §2's
- * example (standard VM running: 0.02 × 2 × 1 = 0.04 an hour).
+ * A fresh service per describe, with CONTRACT §2's example as the global book
+ * from January (standard VM running: 0.02 × 2 × 1 = 0.04 an hour), and the
+ * calls these tests make. Registers its own beforeAll / afterAll, which run
+ * before the describe's own.
  */
-describe('late events into finalized periods', () => {
+function billingApp() {
   let t: TestApp;
-
-  const post = async (events: Record<string, unknown>[]) => {
-    await t.http.post('/v1/events').set(BATCH).send(events).expect(202);
-    await t.ratingSettled();
-  };
-  const statement = async (tenant: string, period: string) =>
-    (await t.http.get(`/v1/tenants/${tenant}/statements/${period}`).set(admin).expect(200)).body;
-  const finalize = (period: string) => t.http.post(`/v1/periods/${period}/finalize`).set(admin);
-  const adjustments = (s: { lines: { type: string }[] }) =>
-    s.lines.filter((l) => l.type === 'adjustment');
-
   beforeAll(async () => {
     t = await startTestApp({ FINALIZE_AFTER_HOURS: '0' });
     await t.http
@@ -33,6 +21,36 @@ describe('late events into finalized periods', () => {
       .set(admin)
       .send(priceBookBody({ effectiveFrom: '2026-01-01T00:00:00Z' }))
       .expect(201);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  return {
+    http: () => t.http,
+    post: async (events: Record<string, unknown>[]) => {
+      await t.http.post('/v1/events').set(BATCH).send(events).expect(202);
+      await t.ratingSettled();
+    },
+    statement: async (tenant: string, period: string) =>
+      (await t.http.get(`/v1/tenants/${tenant}/statements/${period}`).set(admin).expect(200))
+        .body as StatementView,
+    finalize: (period: string) => t.http.post(`/v1/periods/${period}/finalize`).set(admin),
+  };
+}
+
+/**
+ * Late events into finalized periods that the billing cycle test does not
+ * cover: usage a late event leaves unrated there (CONTRACT §4: never billed
+ * as zero, and no period with unrated usage is finalized), and late usage in
+ * a period before any usage the service had seen when it finalized (§5:
+ * still a finalized period, so an adjustment).
+ */
+describe('late events into finalized periods', () => {
+  const { http, post, statement, finalize } = billingApp();
+  const adjustments = (s: { lines: { type: string }[] }) =>
+    s.lines.filter((l) => l.type === 'adjustment');
+
+  beforeAll(async () => {
     // September: one VM of t-x, 29 days standard and running
     await post([
       cloudEvent('vm.created', 'vm-1', '2026-09-01T00:00:00Z', {
@@ -44,9 +62,6 @@ describe('late events into finalized periods', () => {
     ]);
     const f = await finalize('2026-09').expect(200);
     expect(f.body.invoices).toEqual([expect.objectContaining({ tenantId: 't-x', total: '27.84' })]);
-  });
-  afterAll(async () => {
-    await t.close();
   });
 
   it('shows usage a late event left unrated on the next open statement, credits none of it, and refuses to finalize that period', async () => {
@@ -160,12 +175,12 @@ describe('late events into finalized periods', () => {
     expect(adjustments(november)).toEqual([
       expect.objectContaining({ resourceId: 'vm-3', adjustsPeriod: '2026-08', amount: '0.96' }),
     ]);
-    const list = (await t.http.get('/v1/tenants/t-y/statements').set(admin).expect(200)).body;
+    const list = (await http().get('/v1/tenants/t-y/statements').set(admin).expect(200)).body;
     expect(list.items).toEqual([
       expect.objectContaining({ period: '2026-11', status: 'open', total: '0.96' }),
     ]);
     // the finance export of August: nothing was issued there
-    const csv = await t.http
+    const csv = await http()
       .get('/v1/exports/invoice-lines.csv?period=2026-08')
       .set(admin)
       .expect(200);
@@ -180,23 +195,9 @@ describe('late events into finalized periods', () => {
  * usage, blocks nothing.
  */
 describe('late changes landing on a period without usage', () => {
-  let t: TestApp;
-
-  const post = async (events: Record<string, unknown>[]) => {
-    await t.http.post('/v1/events').set(BATCH).send(events).expect(202);
-    await t.ratingSettled();
-  };
-  const statement = async (tenant: string, period: string) =>
-    (await t.http.get(`/v1/tenants/${tenant}/statements/${period}`).set(admin).expect(200)).body;
-  const finalize = (period: string) => t.http.post(`/v1/periods/${period}/finalize`).set(admin);
+  const { http, post, statement, finalize } = billingApp();
 
   beforeAll(async () => {
-    t = await startTestApp({ FINALIZE_AFTER_HOURS: '0' });
-    await t.http
-      .post('/v1/price-books')
-      .set(admin)
-      .send(priceBookBody({ effectiveFrom: '2026-01-01T00:00:00Z' }))
-      .expect(201);
     await post([
       // 10 days standard: 240 h × 0.04 = 9.60
       cloudEvent('vm.created', 'vm-z', '2026-09-01T00:00:00Z', {
@@ -214,9 +215,6 @@ describe('late changes landing on a period without usage', () => {
     ]);
     await finalize('2026-09').expect(200);
   });
-  afterAll(async () => {
-    await t.close();
-  });
 
   it('lists the open statement that carries only a credit', async () => {
     // the control plane's correction: deleted at the instant it was created
@@ -232,7 +230,7 @@ describe('late changes landing on a period without usage', () => {
     expect((await statement('t-z', '2026-10')).lines).toEqual([
       expect.objectContaining({ type: 'adjustment', adjustsPeriod: '2026-09', amount: '-9.60' }),
     ]);
-    const list = (await t.http.get('/v1/tenants/t-z/statements').set(admin).expect(200)).body;
+    const list = (await http().get('/v1/tenants/t-z/statements').set(admin).expect(200)).body;
     expect(list.items).toEqual([
       expect.objectContaining({ period: '2026-10', status: 'open', total: '-9.60' }),
       expect.objectContaining({ period: '2026-09', status: 'finalized', total: '9.60' }),
@@ -259,7 +257,7 @@ describe('late changes landing on a period without usage', () => {
     await post([
       cloudEvent('image.deleted', 'img-old', '2026-09-05T00:00:00Z', { tenantId: 't-d' }),
     ]);
-    const issues = (await t.http.get('/v1/rating-issues?tenantId=t-d').set(admin).expect(200)).body;
+    const issues = (await http().get('/v1/rating-issues?tenantId=t-d').set(admin).expect(200)).body;
     expect(issues.items).toEqual([
       expect.objectContaining({
         resourceId: 'img-old',
