@@ -57,7 +57,13 @@ export class IngestService {
     const result = validateEvents(raw, now);
     if (!result.ok) throw ProblemException.validation(result.errors);
     const conflict = findBatchConflicts(result.events);
-    if (conflict) throw new ProblemException(409, ProblemCode.EventConflict, conflict);
+    if (conflict?.kind === 'content')
+      throw new ProblemException(409, ProblemCode.EventConflict, conflict.detail);
+    if (conflict?.kind === 'tenant')
+      throw new ProblemException(409, ProblemCode.TenantConflict, conflict.detail, {
+        resourceType: conflict.resourceType,
+        resourceId: conflict.resourceId,
+      });
     return result.events;
   }
 

@@ -194,6 +194,28 @@ describe(EventsController.name, () => {
       expect(await eventCount()).toBe(before);
     });
 
+    it('409 tenant-conflict for a resource given two tenants inside one batch, as against a stored one', async () => {
+      const before = await eventCount();
+      const res = await t.http
+        .post('/v1/events')
+        .set(BATCH)
+        .send([
+          cloudEvent('vm.created', 'vm-two-tenants', '2026-10-01T00:00:00Z', {
+            template: 'standard',
+            state: 'running',
+          }),
+          cloudEvent('vm.stopped', 'vm-two-tenants', '2026-10-02T00:00:00Z', { tenantId: 't-2' }),
+        ])
+        .expect(409);
+      expect(res.body).toMatchObject({
+        code: 'tenant-conflict',
+        resourceType: 'vm',
+        resourceId: 'vm-two-tenants',
+      });
+      expect(res.body.detail).toMatch(/"t-1".*"t-2"/);
+      expect(await eventCount()).toBe(before);
+    });
+
     it('409: a resource claimed by a second tenant', async () => {
       await t.http
         .post('/v1/events')

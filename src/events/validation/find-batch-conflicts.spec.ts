@@ -33,14 +33,15 @@ describe(findBatchConflicts.name, () => {
   });
 
   it('reports one (source, id) with two contents', () => {
-    const reason = findBatchConflicts(
+    const conflict = findBatchConflicts(
       events(
         structured({ id: 'a' }),
         structured(),
         structured({}, { ...vmData('t-1'), template: 'enhanced' }),
       ),
     );
-    expect(reason).toMatch(
+    expect(conflict?.kind).toBe('content');
+    expect(conflict?.detail).toMatch(
       /events \[1\] and \[2\].*"\/\/control-plane\/cluster-7".*"evt-1".*differ/,
     );
   });
@@ -55,10 +56,11 @@ describe(findBatchConflicts.name, () => {
   });
 
   it('reports one resource with two tenants', () => {
-    const reason = findBatchConflicts(
+    const conflict = findBatchConflicts(
       events(structured(), structured({ id: 'evt-2', type: 'vm.deleted' }, { tenantId: 't-2' })),
     );
-    expect(reason).toMatch(/vm "vm-1".*"t-1".*\[0\].*"t-2".*\[1\]/);
+    expect(conflict).toMatchObject({ kind: 'tenant', resourceType: 'vm', resourceId: 'vm-1' });
+    expect(conflict?.detail).toMatch(/vm "vm-1".*"t-1".*\[0\].*"t-2".*\[1\]/);
   });
 
   it('treats the same subject of different resource types as different resources', () => {
