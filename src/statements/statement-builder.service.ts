@@ -74,8 +74,12 @@ export class StatementBuilder {
     const until = Math.min(asOf, end);
     // One after another: inside a transaction `em` is a single connection.
     const rows = await this.repo.intervalsOfTenant(em, tenantId, start, end);
-    const issueRows = await this.repo.issuesOfTenant(em, tenantId, start, end);
     const latestFinalized = await this.periods.latest(em);
+    // The earliest open period also shows what late events left unrated in
+    // finalized ones (below): its issues are read from the start, in the
+    // same query (`unrated` keeps only those overlapping the period).
+    const landing = latestFinalized !== null && period === nextPeriod(latestFinalized);
+    const issueRows = await this.repo.issuesOfTenant(em, tenantId, landing ? 0 : start, end);
 
     const lines: BuiltLine[] = [];
     let currency: string | null = null;
@@ -106,12 +110,7 @@ export class StatementBuilder {
     // adjustment cannot be computed, and unrated usage is never billed as zero
     // (§4), so it is shown here as unrated (finalizing this period is refused
     // meanwhile) and the adjustment follows once it is rated.
-    const landing = latestFinalized !== null && period === nextPeriod(latestFinalized);
-    const late = landing
-      ? (await this.repo.issuesOfTenant(em, tenantId, 0, start)).filter(
-          (r) => r.blocking && r.from_at.getTime() < start,
-        )
-      : [];
+    const late = issueRows.filter((r) => r.blocking && r.from_at.getTime() < start);
     if (landing && currency !== null) {
       lines.push(...(await this.adjustments(em, tenantId, currency, late)));
     }
@@ -172,45 +171,45 @@ export class StatementBuilder {
 
   /** Blocking issues in finalized periods (late events), as far as they reach before `before`. */
   private lateUnrated(rows: IssueRow[], before: number): UnratedView[] {
-    return rows.map((r) => ({
-      resourceType: r.resource_type,
-      resourceId: r.subject,
-      reason: r.reason,
-      message: r.message,
-      from: iso(r.from_at.getTime()),
-      to: iso(r.to_at === null ? before : Math.min(r.to_at.getTime(), before)),
-      eventIds: r.event_ids,
-      blocking: r.blocking,
-    }));
+    return rows
+      .map(issueOf)
+      .map((i) => unratedView({ ...i, to: Math.min(i.to ?? before, before) }));
   }
 
   private unrated(rows: IssueRow[], period: string, asOf: number): UnratedView[] {
-    const issues: (UnratedSegment & { resourceType: string; subject: string })[] = rows.map(
-      (r) => ({
-        resourceType: r.resource_type,
-        subject: r.subject,
-        from: r.from_at.getTime(),
-        to: r.to_at === null ? null : r.to_at.getTime(),
-        reason: r.reason,
-        message: r.message,
-        eventIds: r.event_ids,
-        blocking: r.blocking,
-      }),
+    return unratedInPeriod(rows.map(issueOf), period, asOf).map((i) =>
+      unratedView(i as ResourceIssue),
     );
-    return unratedInPeriod(issues, period, asOf).map((i) => {
-      const src = i as UnratedSegment & { resourceType: string; subject: string };
-      return {
-        resourceType: src.resourceType,
-        resourceId: src.subject,
-        reason: i.reason,
-        message: i.message,
-        from: iso(i.from),
-        to: i.to === null ? null : iso(i.to),
-        eventIds: i.eventIds,
-        blocking: i.blocking,
-      };
-    });
   }
+}
+
+/** A stored issue as the core's unrated segment, with its resource. */
+type ResourceIssue = UnratedSegment & { resourceType: string; subject: string };
+
+function issueOf(r: IssueRow): ResourceIssue {
+  return {
+    resourceType: r.resource_type,
+    subject: r.subject,
+    from: r.from_at.getTime(),
+    to: r.to_at === null ? null : r.to_at.getTime(),
+    reason: r.reason,
+    message: r.message,
+    eventIds: r.event_ids,
+    blocking: r.blocking,
+  };
+}
+
+function unratedView(i: ResourceIssue): UnratedView {
+  return {
+    resourceType: i.resourceType,
+    resourceId: i.subject,
+    reason: i.reason,
+    message: i.message,
+    from: iso(i.from),
+    to: i.to === null ? null : iso(i.to),
+    eventIds: i.eventIds,
+    blocking: i.blocking,
+  };
 }
 
 /**
