@@ -77,3 +77,54 @@ describe(`${FinalizePeriodService.name} (automatic)`, () => {
     }
   });
 });
+
+describe(`${FinalizePeriodService.name} (automatic) after late events remove all usage`, () => {
+  // A year's wait: the worker's own scheduled run (with the real clock) finds
+  // nothing due while this runs (until late 2027); the test passes its `now`.
+  const HOURS = 8760;
+  const due = (periodEnd: string) => at(periodEnd) + HOURS * 3_600_000;
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ FINALIZE_AFTER_HOURS: String(HOURS) });
+    await t.http.post('/v1/price-books').set(admin).send(priceBookBody()).expect(201);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  const post = async (events: Record<string, unknown>[]) => {
+    await t.http.post('/v1/events').set(BATCH).send(events).expect(202);
+    await t.ratingSettled();
+  };
+
+  it('still finalizes the earliest open period, where the credit lands, though no usage is left anywhere', async () => {
+    // 10 days of a standard VM: 240 h × 0.04 = 9.60
+    await post([
+      cloudEvent('vm.created', 'vm-a', '2026-09-01T00:00:00Z', {
+        tenantId: 't-a',
+        template: 'standard',
+        state: 'running',
+      }),
+      cloudEvent('vm.deleted', 'vm-a', '2026-09-11T00:00:00Z', { tenantId: 't-a' }),
+    ]);
+    const finalizer = t.app.get(FinalizePeriodService);
+    expect(await finalizer.finalizeDue(due('2026-10-01T00:00:00Z'))).toEqual(['2026-09']);
+    // the correction: deleted the instant it was created, so no usage at all
+    await post([
+      cloudEvent(
+        'vm.deleted',
+        'vm-a',
+        '2026-09-01T00:00:00Z',
+        { tenantId: 't-a' },
+        { sequence: '1' },
+      ),
+    ]);
+    expect(await finalizer.finalizeDue(due('2026-11-01T00:00:00Z'))).toEqual(['2026-10']);
+    const { rows } = await t.db.query(
+      `SELECT period, total::text FROM invoices WHERE tenant_id = 't-a' ORDER BY seq`,
+    );
+    expect(rows).toEqual([
+      { period: '2026-09', total: '9.60' },
+      { period: '2026-10', total: '-9.60' },
+    ]);
+  });
+});
