@@ -7,12 +7,19 @@ const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 const BATCH = { ...admin, 'content-type': 'application/cloudevents-batch+json' };
 const at = (iso: string) => Date.parse(iso);
 
+// A year's wait in every describe: the worker's own scheduled run (every
+// minute, with the real clock) then finds nothing due while these tests run
+// (until mid-2027, when this file's 2026 periods become due by the real clock);
+// each test passes its own `now` to `finalizeDue`.
+const HOURS = 8760;
+const due = (periodEnd: string) => at(periodEnd) + HOURS * 3_600_000;
+
 describe(`${FinalizePeriodService.name} (automatic)`, () => {
   let t: TestApp;
   let replica: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ FINALIZE_AFTER_HOURS: '72' });
-    replica = await startTestApp({ FINALIZE_AFTER_HOURS: '72', ROLE: 'worker' }, t);
+    t = await startTestApp({ FINALIZE_AFTER_HOURS: String(HOURS) });
+    replica = await startTestApp({ FINALIZE_AFTER_HOURS: String(HOURS), ROLE: 'worker' }, t);
     await t.http.post('/v1/price-books').set(admin).send(priceBookBody()).expect(201);
     await t.http
       .post('/v1/events')
@@ -30,13 +37,13 @@ describe(`${FinalizePeriodService.name} (automatic)`, () => {
   });
 
   it('finalizes nothing before FINALIZE_AFTER_HOURS have passed since the period ended', async () => {
-    expect(await t.app.get(FinalizePeriodService).finalizeDue(at('2026-07-03T23:59:59Z'))).toEqual(
-      [],
-    );
+    expect(
+      await t.app.get(FinalizePeriodService).finalizeDue(due('2026-07-01T00:00:00Z') - 1),
+    ).toEqual([]);
   });
 
   it('finalizes every due period, oldest first, exactly once when two replicas run it at once', async () => {
-    const now = at('2026-08-04T00:00:00Z'); // June and July are due, August is not
+    const now = due('2026-08-01T00:00:00Z') + 3 * 86_400_000; // June and July are due, August is not
     const [a, b] = await Promise.all([
       t.app.get(FinalizePeriodService).finalizeDue(now),
       replica.app.get(FinalizePeriodService).finalizeDue(now),
@@ -64,7 +71,7 @@ describe(`${FinalizePeriodService.name} (automatic)`, () => {
       ])
       .expect(202);
     await t.ratingSettled();
-    expect(await t.app.get(FinalizePeriodService).finalizeDue(at('2026-09-10T00:00:00Z'))).toEqual(
+    expect(await t.app.get(FinalizePeriodService).finalizeDue(due('2026-09-10T00:00:00Z'))).toEqual(
       [],
     );
     const off = await startTestApp({ FINALIZE_AFTER_HOURS: '0', ROLE: 'worker' }, t);
@@ -79,10 +86,6 @@ describe(`${FinalizePeriodService.name} (automatic)`, () => {
 });
 
 describe(`${FinalizePeriodService.name} (automatic) after late events remove all usage`, () => {
-  // A year's wait: the worker's own scheduled run (with the real clock) finds
-  // nothing due while this runs (until late 2027); the test passes its `now`.
-  const HOURS = 8760;
-  const due = (periodEnd: string) => at(periodEnd) + HOURS * 3_600_000;
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ FINALIZE_AFTER_HOURS: String(HOURS) });
