@@ -128,7 +128,16 @@ export async function startTestApp(
     : await createTestDatabase();
   const prefix = shareWith?.config.BULLMQ_PREFIX ?? `t${randomBytes(4).toString('hex')}`;
   const config: AppConfig = {
-    ...parseEnv({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', BULLMQ_PREFIX: prefix, ...env }),
+    ...parseEnv({
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'silent',
+      BULLMQ_PREFIX: prefix,
+      // Off unless a test asks for it: the worker's scheduled run uses the real
+      // clock, by which the tests' 2026 periods are due, and could finalize
+      // one in the middle of a test that expects it open.
+      FINALIZE_AFTER_HOURS: '0',
+      ...env,
+    }),
     databaseUrl: database.url,
     redisUrl: process.env.TEST_REDIS_URL!,
   };
