@@ -76,10 +76,10 @@ export class StatementBuilder {
     const rows = await this.repo.intervalsOfTenant(em, tenantId, start, end);
     const latestFinalized = await this.periods.latest(em);
     // The earliest open period also shows what late events left unrated in
-    // finalized ones (below): its issues are read from the start, in the
-    // same query (`unrated` keeps only those overlapping the period).
+    // finalized ones (below): its query also reads the blocking issues that
+    // start before it (`unrated` keeps only those overlapping the period).
     const landing = latestFinalized !== null && period === nextPeriod(latestFinalized);
-    const issueRows = await this.repo.issuesOfTenant(em, tenantId, landing ? 0 : start, end);
+    const issueRows = await this.repo.issuesOfTenant(em, tenantId, start, end, landing);
 
     const lines: BuiltLine[] = [];
     let currency: string | null = null;

@@ -72,17 +72,25 @@ export class StatementsRepository {
     );
   }
 
+  /**
+   * A tenant's issues that overlap [start, end], and with `withEarlierBlocking`
+   * also its blocking issues that start before `start` (what late events left
+   * unrated in finalized periods), however far back; non-blocking ones that
+   * end before `start` are never read.
+   */
   issuesOfTenant(
     em: EntityManager,
     tenantId: string,
     start: number,
     end: number,
+    withEarlierBlocking = false,
   ): Promise<IssueRow[]> {
     return em.query(
       `SELECT resource_type, subject, from_at, to_at, reason, message, event_ids, blocking FROM rating_issues
-        WHERE tenant_id = $1 AND from_at < $3 AND (to_at IS NULL OR to_at >= $2)
+        WHERE tenant_id = $1 AND from_at < $3
+          AND (to_at IS NULL OR to_at >= $2 OR ($4 AND blocking AND from_at < $2))
         ORDER BY resource_type, subject, from_at`,
-      [tenantId, iso(start), iso(end)],
+      [tenantId, iso(start), iso(end), withEarlierBlocking],
     );
   }
 
