@@ -97,14 +97,7 @@ export class StatementBuilder {
         pieces: line.pieces,
       });
     }
-    if (currency === null) {
-      const book = bookInForce(
-        await this.rating.booksForTenant(em, tenantId),
-        tenantId,
-        Math.max(start, Math.min(until, end - 1)),
-      );
-      currency = book?.currency ?? null;
-    }
+    currency ??= await this.currencyInForce(em, tenantId, period, asOf);
     // Adjustments land on the earliest period that is not finalized (CONTRACT §5),
     // and so does what a late event left unrated in a finalized period: its
     // adjustment cannot be computed, and unrated usage is never billed as zero
@@ -123,6 +116,25 @@ export class StatementBuilder {
       total: statementTotal(lines.map((l) => l.amount)),
       unrated: [...this.lateUnrated(late, start), ...this.unrated(issueRows, period, until)],
     };
+  }
+
+  /**
+   * The currency of the tenant's book in force at the period's last instant
+   * so far (its end, or `asOf` while it runs); null when none is.
+   */
+  async currencyInForce(
+    em: EntityManager,
+    tenantId: string,
+    period: string,
+    asOf: number,
+  ): Promise<string | null> {
+    const { start, end } = periodRange(period);
+    const book = bookInForce(
+      await this.rating.booksForTenant(em, tenantId),
+      tenantId,
+      Math.max(start, Math.min(asOf, end - 1)),
+    );
+    return book?.currency ?? null;
   }
 
   /**

@@ -176,23 +176,24 @@ export class StatementsService {
     const invoice = await this.repo.invoiceOf(em, tenantId, period);
     if (invoice) return this.frozen(invoice);
     const latestFinalized = await this.periods.latest(em);
-    const s = await this.builder.build(em, tenantId, period, now);
     if (latestFinalized !== null && period <= latestFinalized) {
       // Finalized without an invoice for this tenant: it had no usage then,
       // and that is what stays issued. Usage a late event brought since is
       // an adjustment on the earliest open period, never a line here.
+      const currency = await this.builder.currencyInForce(em, tenantId, period, now);
       return {
         tenantId,
         period,
         status: 'finalized',
         invoiceNumber: null,
-        currency: s.currency,
-        total: s.currency === null ? '0' : formatMoney(new Decimal(0), s.currency),
-        asOf: new Date(s.asOf).toISOString(),
+        currency,
+        total: currency === null ? '0' : formatMoney(new Decimal(0), currency),
+        asOf: new Date(Math.min(now, periodRange(period).end)).toISOString(),
         unrated: [],
         lines: [],
       };
     }
+    const s = await this.builder.build(em, tenantId, period, now);
     return {
       tenantId,
       period,
