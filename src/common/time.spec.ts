@@ -29,7 +29,9 @@ function referenceParse(value: string): number | null {
   }
   const ms = Number(frac.padEnd(3, '0').slice(0, 3));
   const local = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), ms);
-  return local - offsetMin * 60_000;
+  const instant = local - offsetMin * 60_000;
+  // the periods' range, 1970-01 to 9999-12, in UTC whatever the offset
+  return instant >= 0 && instant <= Date.UTC(9999, 11, 31, 23, 59, 59, 999) ? instant : null;
 }
 
 const referenceIso = (ms: number) => new Date(ms).toISOString();
@@ -112,6 +114,12 @@ describe('parseRfc3339', () => {
     ['2026-10-01T00:00:00+24:00', null],
     ['2026-10-01T00:00:00', null],
     ['1969-12-31T23:59:59.999Z', null],
+    ['1970-01-01T00:30:00+01:00', null],
+    ['1970-01-01T00:59:59.999+01:00', null],
+    ['1970-01-01T01:00:00+01:00', 0],
+    ['9999-12-31T23:59:59.999Z', 253_402_300_799_999],
+    ['9999-12-31T23:59:59.999-00:01', null],
+    ['9999-12-31T23:59:59.999-23:59', null],
     ['２０２６-10-01T00:00:00Z', null],
   ])('%s → %s', (text, ms) => {
     expect(parseRfc3339(text)).toBe(ms);

@@ -41,7 +41,9 @@ function digits(s: string, at: number, n: number): number {
  * `T` and `Z` in either case; 1–9 fractional digits) to epoch milliseconds
  * (UTC). The service works at millisecond precision: finer digits are
  * truncated (floored), never rounded up. Returns null for anything that is
- * not a real instant (Feb 30, hour 24…) and for years before 1970.
+ * not a real instant (Feb 30, hour 24…) and for instants outside
+ * 1970-01-01T00:00:00Z…9999-12-31T23:59:59.999Z, the range of billing
+ * periods (an offset can move a local 1970 or 9999 date out of it).
  */
 export function parseRfc3339(value: string): number | null {
   // YYYY-MM-DDTHH:MM:SS is 19 characters, the shortest offset one more
@@ -102,7 +104,8 @@ export function parseRfc3339(value: string): number | null {
     minute * 60_000 +
     second * 1000 +
     ms;
-  return local - offsetMin * 60_000;
+  const instant = local - offsetMin * 60_000;
+  return instant >= 0 && instant <= LAST_FOUR_DIGIT_YEAR_MS ? instant : null;
 }
 
 const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));

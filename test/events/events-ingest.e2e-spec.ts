@@ -170,6 +170,20 @@ describe(EventsController.name, () => {
       expect(await eventCount()).toBe(before);
     });
 
+    it('400, not 202: a time before 1970 in UTC, though written as 1970 with an offset', async () => {
+      // it was stored, and the tenant's statement list answered 500 from then on
+      const e = cloudEvent('vm.created', 'vm-1969', '1970-01-01T00:30:00+01:00', {
+        template: 'normal',
+        state: 'running',
+      });
+      const before = await eventCount();
+      const res = await t.http.post('/v1/events').set(STRUCTURED).send(e).expect(400);
+      expect(res.body.errors).toEqual([
+        { index: 0, field: 'time', message: expect.stringMatching(/1970 to 9999 in UTC/) },
+      ]);
+      expect(await eventCount()).toBe(before);
+    });
+
     it('400: an event more than 5 minutes in the future', async () => {
       const e = cloudEvent('vm.created', 'vm-f', new Date(Date.now() + 6 * 60_000).toISOString(), {
         template: 'normal',

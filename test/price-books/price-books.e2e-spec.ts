@@ -99,6 +99,20 @@ describe(PriceBooksController.name, () => {
         /RFC 3339/,
       ],
       ['impossible date', { effectiveFrom: '2026-02-30T00:00:00Z' }, 'effectiveFrom', /RFC 3339/],
+      // the year is four-digit where written, not in UTC (it was a 201, and
+      // later books of another currency answered 500)
+      [
+        'effectiveFrom after 9999 in UTC',
+        { effectiveFrom: '9999-12-31T23:59:59.999-23:59' },
+        'effectiveFrom',
+        /1970 to 9999 in UTC/,
+      ],
+      [
+        'effectiveFrom before 1970 in UTC',
+        { effectiveFrom: '1970-01-01T00:30:00+01:00' },
+        'effectiveFrom',
+        /1970 to 9999 in UTC/,
+      ],
       ['tenantId with bad characters', { tenantId: 'a b' }, 'tenantId', /A-Za-z0-9/],
       ['tenantId missing', { tenantId: undefined }, 'tenantId', /required/],
       [

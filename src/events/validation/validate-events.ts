@@ -48,7 +48,7 @@ export const MESSAGES = {
   id: 'must be a string of 1–256 characters',
   source: `must be a non-empty URI-reference of at most ${MAX_SOURCE_LENGTH} characters without whitespace or control characters`,
   type: `must be one of ${EVENT_TYPES.join(', ')}`,
-  time: 'must be an RFC 3339 date-time with an offset, e.g. "2026-10-01T12:00:00Z"',
+  time: 'must be an RFC 3339 date-time with an offset, e.g. "2026-10-01T12:00:00Z", from 1970 to 9999 in UTC',
   timeFuture: 'must be at most 5 minutes in the future',
   subject: 'must be 1–256 characters of [A-Za-z0-9._:/-]',
   sequence: `must be a non-negative integer (a JSON number or a string of digits) of at most ${MAX_SEQUENCE}`,

@@ -30,7 +30,8 @@ export const createPriceBookSchema = z
       if (ms === null) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
-          message: 'must be an RFC 3339 date-time with offset, e.g. "2026-01-01T00:00:00Z"',
+          message:
+            'must be an RFC 3339 date-time with offset, e.g. "2026-01-01T00:00:00Z", from 1970 to 9999 in UTC',
         });
         return z.NEVER;
       }
