@@ -170,6 +170,28 @@ describe(EventsController.name, () => {
       expect(await eventCount()).toBe(before);
     });
 
+    it('400, not 500: data nested thousands of levels deep, and stores nothing', async () => {
+      const e = cloudEvent('vm.created', 'vm-deep', '2026-10-01T00:00:00Z', {
+        template: 'normal',
+        state: 'running',
+        deep: '$DEEP',
+      });
+      const body = JSON.stringify(e).replace(
+        '"$DEEP"',
+        '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000),
+      );
+      const before = await eventCount();
+      const res = await t.http.post('/v1/events').set(STRUCTURED).send(body).expect(400);
+      expect(res.body.errors).toEqual([
+        {
+          index: 0,
+          field: expect.stringMatching(/^data\.deep\./),
+          message: expect.stringMatching(/64 levels/),
+        },
+      ]);
+      expect(await eventCount()).toBe(before);
+    });
+
     it('400, not 202: a time before 1970 in UTC, though written as 1970 with an offset', async () => {
       // it was stored, and the tenant's statement list answered 500 from then on
       const e = cloudEvent('vm.created', 'vm-1969', '1970-01-01T00:30:00+01:00', {

@@ -2,10 +2,17 @@ import fc from 'fast-check';
 import { Decimal } from '../../rating/core/decimal';
 import { EVENT_TYPES, type EventType, MAX_FUTURE_MS } from './cloud-event.types';
 import { NOW, structured, VALID_DATA, without } from './test-fixtures';
-import { canonicalSequence, validateEvent, validateEvents } from './validate-events';
+import { canonicalSequence, MAX_DEPTH, validateEvent, validateEvents } from './validate-events';
 
 const MIN5 = MAX_FUTURE_MS;
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** `{ a: { a: … { a: 1 } } }` with `levels` objects. */
+const nested = (levels: number): Record<string, unknown> => {
+  let v: Record<string, unknown> = { a: 1 };
+  for (let i = 1; i < levels; i++) v = { a: v };
+  return v;
+};
 
 /** A valid event of `type` whose data is VALID_DATA[type] with `data` merged in. */
 const ofType = (
@@ -38,6 +45,16 @@ describe(validateEvents.name, () => {
       expect(e.raw).toBe(input);
       expect(e.data).toBe(input.data);
       expect(e.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('accepts objects nested up to the limit, and refuses any deeper without overflowing the stack', () => {
+      expect(valid(ofType('vm.created', { deep: nested(MAX_DEPTH - 1) })).data.deep).toEqual(
+        nested(MAX_DEPTH - 1),
+      );
+      // 100,000 levels: the walk stops at the limit (it overflowed the stack at ~5,000)
+      const r = validateEvents([ofType('vm.created', { deep: nested(100_000) })], NOW);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.errors).toEqual([expect.objectContaining({ index: 0 })]);
     });
 
     it('accepts any Unicode text in data, astral characters (surrogate pairs) included', () => {
@@ -209,6 +226,19 @@ describe(validateEvents.name, () => {
         /unpaired surrogate/,
       ],
       ['a lone surrogate in a member name', vm({ 'k\udfff': 1 }), 'data', /unpaired surrogate/],
+      // data is level 1: a member of it holding MAX_DEPTH − 1 nested objects is the most allowed
+      [
+        'objects nested deeper than the limit',
+        vm({ deep: nested(MAX_DEPTH) }),
+        `data.deep${'.a'.repeat(MAX_DEPTH - 1)}`,
+        /more than 64 levels deep/,
+      ],
+      [
+        'arrays nested deeper than the limit',
+        vm({ deep: JSON.parse('['.repeat(MAX_DEPTH) + ']'.repeat(MAX_DEPTH)) }),
+        `data.deep${'[0]'.repeat(MAX_DEPTH - 1)}`,
+        /more than 64 levels deep/,
+      ],
       ['source with a tab', structured({ source: '//cp\t' }), 'source', /whitespace/],
       ['source of 2049 characters', structured({ source: long(2049) }), 'source', /2048/],
       ['source as an object', structured({ source: { a: 1 } }), 'source', /URI-reference/],

@@ -30,6 +30,9 @@ export type ValidateEventResult =
 /** Field name used when an array element is not a JSON object at all. */
 export const WHOLE_EVENT_FIELD = '(event)';
 
+/** How deep objects and arrays may nest in an event (the event is level 0, `data` level 1). */
+export const MAX_DEPTH = 64;
+
 const VM_STATES: readonly VmState[] = ['running', 'suspended', 'stopped'];
 const MAX_REAL_SERVER_COUNT = 1_000_000;
 const MAX_SOURCE_LENGTH = 2048;
@@ -64,6 +67,7 @@ export const MESSAGES = {
   nul: 'must not contain the character U+0000 (NUL), which cannot be stored',
   surrogate:
     'must not contain an unpaired surrogate (a lone \\uD800–\\uDFFF escape): it is not a Unicode character and cannot be stored',
+  depth: `must not nest objects and arrays more than ${MAX_DEPTH} levels deep`,
 } as const;
 
 /** The data members each event type must carry (besides tenantId). */
@@ -322,19 +326,25 @@ function unstorable(s: string): 'nul' | 'surrogate' | null {
 /**
  * The path (`data.note`, `tags[2]`, or `(event)` for a key at the top) of the
  * first string or member name PostgreSQL cannot store (U+0000, an unpaired
- * surrogate), and what it holds; or null.
+ * surrogate), and what it holds; or of the first object or array nested
+ * deeper than MAX_DEPTH (the event itself is level 0), where the walk stops:
+ * this walk, the content hash and PostgreSQL's jsonb all recurse, and a
+ * deep enough document overflows a stack (it was a 500). Or null.
  */
 function unstorablePath(
   v: unknown,
   path: string,
-): { path: string; what: 'nul' | 'surrogate' } | null {
+  depth = 0,
+): { path: string; what: 'nul' | 'surrogate' | 'depth' } | null {
   if (typeof v === 'string') {
     const what = unstorable(v);
     return what === null ? null : { path: path || WHOLE_EVENT_FIELD, what };
   }
+  if (v !== null && typeof v === 'object' && depth > MAX_DEPTH)
+    return { path: path || WHOLE_EVENT_FIELD, what: 'depth' };
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const p = unstorablePath(v[i], `${path}[${i}]`);
+      const p = unstorablePath(v[i], `${path}[${i}]`, depth + 1);
       if (p !== null) return p;
     }
     return null;
@@ -344,7 +354,7 @@ function unstorablePath(
       const at = path ? `${path}.${k}` : k;
       const what = unstorable(k);
       if (what !== null) return { path: path || WHOLE_EVENT_FIELD, what };
-      const p = unstorablePath(x, at);
+      const p = unstorablePath(x, at, depth + 1);
       if (p !== null) return p;
     }
   }
