@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { RequireScopes } from '../auth/scopes.decorator';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { parseRfc3339, toIso } from '../common/time';
 import { ApiProblems } from '../openapi/problem-responses';
 import { ref, TENANT_ID_PATTERN } from '../openapi/schemas';
 import { RatingIssueReason } from './core/types';
@@ -19,14 +20,24 @@ type Cursor = [
 
 const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
 
+/** True for an instant as `toIso` prints it. */
+const isPrintedInstant = (s: string) => {
+  const ms = parseRfc3339(s);
+  return ms !== null && toIso(ms) === s;
+};
+
 const cursor = z.string().transform((s, ctx): Cursor => {
   try {
     const c: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    // exactly what `encodeCursor` writes: five strings PostgreSQL can take
+    // (no NUL), the instant as `toIso` prints it (`Date.parse` took Feb 30,
+    // which PostgreSQL refused: a 500), and the same base64url text
     if (
       Array.isArray(c) &&
       c.length === 5 &&
-      c.every((x) => typeof x === 'string') &&
-      !Number.isNaN(Date.parse(c[3]))
+      c.every((x) => typeof x === 'string' && !x.includes('\u0000')) &&
+      isPrintedInstant(c[3] as string) &&
+      encodeCursor(c as Cursor) === s
     )
       return c as Cursor;
   } catch {

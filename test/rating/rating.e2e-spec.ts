@@ -421,7 +421,14 @@ describe(RatingService.name, () => {
   });
 
   it('answers a cursor it did not give with a 400 naming `after`', async () => {
-    for (const after of ['nope', Buffer.from('[1,2]').toString('base64url')]) {
+    const forged = (c: unknown[]) => Buffer.from(JSON.stringify(c)).toString('base64url');
+    for (const after of [
+      'nope',
+      forged([1, 2]),
+      // these two were 500s: PostgreSQL refused a NUL and a February 30
+      forged(['a\u0000', 'vm', 'x', '2026-01-01T00:00:00.000Z', 'no_price_book']),
+      forged(['a', 'vm', 'x', '2026-02-30', 'no_price_book']),
+    ]) {
       const res = await t.http.get(`/v1/rating-issues?after=${after}`).set(auth).expect(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body.errors).toEqual([
