@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { migrations } from '../../migrations';
 import { entities } from './entities';
@@ -8,6 +9,23 @@ export interface DbSettings {
   connectTimeoutMs: number;
   statementTimeoutMs: number;
   applicationName?: string;
+}
+
+/**
+ * The pool's connections: node-postgres's client with an `error` listener
+ * from birth. The pool hands a new connection out from inside the socket's
+ * data handler, and TypeORM attaches its own listener a microtask later; an
+ * error message in the same packet (the backend terminated while the
+ * connection was being made: a failover, `pg_terminate_backend`) was emitted
+ * in between with no listener, and crashed the process. The error still
+ * reaches whoever uses the connection: its query fails, and the pool drops
+ * a connection that is not queryable when it is released.
+ */
+export class PoolClient extends Client {
+  constructor(config?: ConstructorParameters<typeof Client>[0]) {
+    super(config);
+    this.on('error', () => undefined);
+  }
 }
 
 /**
@@ -28,6 +46,7 @@ export function dataSourceOptions(s: DbSettings): PostgresConnectionOptions {
     applicationName: s.applicationName ?? 'iaas-billing',
     connectTimeoutMS: s.connectTimeoutMs,
     extra: {
+      Client: PoolClient,
       statement_timeout: s.statementTimeoutMs,
       query_timeout: s.statementTimeoutMs + 5000,
       idle_in_transaction_session_timeout: s.statementTimeoutMs * 2,

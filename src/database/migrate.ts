@@ -18,6 +18,8 @@ export async function migrateWithLock(settings: DbSettings): Promise<string[]> {
     connectionTimeoutMillis: settings.connectTimeoutMs,
     application_name: 'iaas-billing-migrate',
   });
+  // a connection error surfaces in the next query; never an unhandled 'error' event
+  lock.on('error', () => undefined);
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

@@ -46,6 +46,7 @@ export async function serverSettingsWarnings(
     query_timeout: connectTimeoutMs,
     application_name: 'iaas-billing-boot',
   });
+  client.on('error', () => undefined); // surfaces in connect() or the query
   try {
     await client.connect();
     const { rows } = await client.query<{ autovacuum: string; track_counts: string }>(
