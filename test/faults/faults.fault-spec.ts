@@ -46,6 +46,17 @@ async function scenario(
     const t1 = Date.now();
     const verdict = await check(cluster, source, load.stats);
     const checkSeconds = (Date.now() - t1) / 1000;
+    if (verdict.details.length > 0)
+      // the services' own words (LOG_LEVEL=error), for whoever reads a red run
+      for (const [role, procs] of [
+        ['api', cluster.apis],
+        ['worker', cluster.workers],
+      ] as const)
+        procs.forEach((p, i) =>
+          process.stderr.write(
+            `[faults] ${name}: ${role} ${i} output (last 4,000 characters):\n${p.output().slice(-4000)}\n`,
+          ),
+        );
     const row = {
       scenario: name,
       ...verdict,
@@ -320,6 +331,33 @@ describe('fault scenarios', () => {
     );
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     expect(answers[0].body).toBe(answers[1].body);
+    expectClean(row);
+  });
+
+  it('13. every service connection reset again and again (pg_terminate_backend), mid-transaction', async () => {
+    let resets = 0;
+    const row = await scenario('13 connections reset repeatedly', {}, async (c) => {
+      // what a proxy restart or a network blip does to transactions in
+      // flight: ingest and rating lose their connection at any statement
+      const db = new Client({ connectionString: c.pg.url });
+      await db.connect();
+      try {
+        const until = Date.now() + 8000;
+        while (Date.now() < until) {
+          const { rowCount } = await db.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()
+                AND backend_type = 'client backend'`,
+          );
+          resets += rowCount ?? 0;
+          await sleep(100 + Math.random() * 300);
+        }
+      } finally {
+        await db.end();
+      }
+      return Date.now();
+    });
+    expect(resets).toBeGreaterThan(20);
     expectClean(row);
   });
 
