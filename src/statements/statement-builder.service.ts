@@ -103,7 +103,10 @@ export class StatementBuilder {
     // adjustment cannot be computed, and unrated usage is never billed as zero
     // (§4), so it is shown here as unrated (finalizing this period is refused
     // meanwhile) and the adjustment follows once it is rated.
-    const late = issueRows.filter((r) => r.blocking && r.from_at.getTime() < start);
+    // Only the landing statement shows them: a later open period's list of
+    // issues overlapping it also holds ones that start earlier, which are
+    // that earlier period's own (shown there), not late usage.
+    const late = landing ? issueRows.filter((r) => r.blocking && r.from_at.getTime() < start) : [];
     if (landing && currency !== null) {
       lines.push(...(await this.adjustments(em, tenantId, currency, late)));
     }
