@@ -61,6 +61,10 @@ export async function createApp(
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    // Nest's parsers would add application/x-www-form-urlencoded (a form
+    // post created an API key): the API takes JSON only. Fastify's own JSON
+    // parser stays (prototype-poisoning protection, the 1 MiB limit).
+    bodyParser: false,
     bufferLogs: true,
     logger: opts.logs === false ? false : undefined,
   });
@@ -68,6 +72,9 @@ export async function createApp(
   // CloudEvents media types are JSON (structured and batch mode); Fastify's own
   // parser keeps prototype-poisoning protection and the 1 MiB limit.
   const fastify = app.getHttpAdapter().getInstance();
+  // Fastify's text/plain parser handed JSON endpoints a string (a 400 about the
+  // body's type); without it, any type but JSON is a 415.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser(
     ['application/cloudevents+json', 'application/cloudevents-batch+json'],
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },

@@ -56,6 +56,24 @@ describe(ApiKeysController.name, () => {
       expect(res.body.createdAt).toBe(new Date(res.body.createdAt).toISOString());
     });
 
+    it.each([
+      ['application/x-www-form-urlencoded', 'scope=ingest'],
+      ['text/plain', '{"scope":"ingest"}'],
+    ])(
+      'answers 415 to a body of type %s, and creates no key (a form post created one)',
+      async (type, body) => {
+        const count = async () => (await t.db.query('SELECT 1 FROM api_keys')).rowCount;
+        const before = await count();
+        const res = await t.http
+          .post('/v1/api-keys')
+          .set({ ...adminAuth, 'content-type': type })
+          .send(body)
+          .expect(415);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(await count()).toBe(before);
+      },
+    );
+
     it('issues a different key every time', async () => {
       const a = await create({ scope: 'ingest' });
       const b = await create({ scope: 'ingest' });
