@@ -60,7 +60,7 @@ export class ExportsController {
       "INV-000042,t-1,2026-10,finalized,usage,vm,'-vm,,24,0.96,USD\r\n" +
       'INV-000042,t-1,2026-10,finalized,adjustment,image,img-9,2026-09,,1.72,USD\r\n',
   })
-  @ApiProblems(400, 401, 403, 503)
+  @ApiProblems(400, 401, 403, 404, 503)
   async invoiceLines(
     @Query(new ZodValidationPipe(query)) q: z.output<typeof query>,
     @Res() reply: FastifyReply,

@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/env.schema';
+import { ProblemException } from '../common/problem/problem';
 import { formatDisplay, formatMoney, isPeriod, periodRange } from '../rating/core';
 import { FinalizedPeriods } from '../finalized-periods/finalized-periods.repository';
 import { InvoicesRepository } from '../invoices/invoices.repository';
@@ -155,6 +156,8 @@ export class InvoiceLinesExportService {
 
   async csv(period: string, now = Date.now()): Promise<Readable> {
     if (!isPeriod(period)) throw new Error(`not a period: ${JSON.stringify(period)}`);
+    // as the statements answer it: a 200 with only the header would say "nothing billed"
+    if (periodRange(period).start > now) throw ProblemException.periodNotStarted(period);
     const finalized = await this.periods.isFinalized(this.dataSource.manager, period);
     if (finalized) return this.finalizedCsv(period);
     const csv = stringify({

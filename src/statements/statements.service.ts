@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { DataSource } from 'typeorm';
-import { ProblemCode, ProblemException } from '../common/problem/problem';
+import { ProblemException } from '../common/problem/problem';
 import type { AppConfig } from '../config/env.schema';
 import { formatMoney, nextPeriod, periodOf, periodRange } from '../rating/core';
 import { Decimal } from '../rating/core/decimal';
@@ -117,7 +117,7 @@ export class StatementsService {
    */
   async tag(tenantId: string, period: string, now = Date.now()): Promise<StatementTag | null> {
     const { start, end } = periodRange(period);
-    if (start > now) throw notStarted(period);
+    if (start > now) throw ProblemException.periodNotStarted(period);
     if (this.cache === null || end > now) return null;
     const token = await this.tokens.read({ tenantId, period });
     return { tenantId, period, token, ...etagsOf(tenantId, period, token) };
@@ -171,7 +171,7 @@ export class StatementsService {
   }
 
   async statement(tenantId: string, period: string, now = Date.now()): Promise<StatementView> {
-    if (periodRange(period).start > now) throw notStarted(period);
+    if (periodRange(period).start > now) throw ProblemException.periodNotStarted(period);
     const em = this.dataSource.manager;
     const invoice = await this.repo.invoiceOf(em, tenantId, period);
     if (invoice) return this.frozen(invoice);
@@ -292,6 +292,3 @@ export class StatementsService {
     };
   }
 }
-
-const notStarted = (period: string) =>
-  new ProblemException(404, ProblemCode.NotFound, `Period ${period} has not started`);

@@ -179,6 +179,17 @@ describe('finance export: invoice-lines.csv', () => {
     expect(await exportCsv('2025-02')).toBe(`${HEADER}\r\n`);
   });
 
+  it('answers 404 for a period that has not started, as the statements do (it was a header-only 200, and 9999-12 a 500)', async () => {
+    for (const period of ['2099-01', '9999-12']) {
+      const res = await t.http
+        .get(`/v1/exports/invoice-lines.csv?period=${period}`)
+        .set(admin)
+        .expect(404);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.detail).toBe(`Period ${period} has not started`);
+    }
+  });
+
   it('quotes and prefixes any text cell PostgreSQL formats, whatever it contains', async () => {
     await insertFinalized('2025-01', [{ number: 'INV-900001', seq: 900_001, tenantId: '=t' }]);
     const subjects = [

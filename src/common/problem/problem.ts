@@ -99,6 +99,11 @@ export class ProblemException extends Error {
     this.headers = headers;
   }
 
+  /** 404 for a period that has not started: nothing exists in it yet (statements, the export). */
+  static periodNotStarted(period: string): ProblemException {
+    return new ProblemException(404, ProblemCode.NotFound, `Period ${period} has not started`);
+  }
+
   static validation(errors: FieldError[], detail?: string): ProblemException {
     return new ProblemException(
       400,
