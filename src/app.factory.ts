@@ -11,11 +11,12 @@ import { authenticate } from './auth/auth.guard';
 import { ProblemException } from './common/problem/problem';
 import { sendProblem, toProblem } from './common/problem/problem.filter';
 import type { AppConfig } from './config/env.schema';
+import { MAX_REQUEST_BYTES } from './events/ingest.service';
 import { setupOpenApi } from './openapi/openapi';
 import { serveCachedStatementsFirst } from './statements/statement-fast-path';
 
 /** 1 MiB: CONTRACT §1's request limit, enforced while reading the body. */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+export const BODY_LIMIT_BYTES = MAX_REQUEST_BYTES;
 /** The longest path parameter routed: above every identifier the contract allows (tenant ids: 128). */
 export const MAX_PATH_PARAM_LENGTH = 256;
 

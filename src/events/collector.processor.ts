@@ -19,9 +19,8 @@ export class CollectorProcessor {
   constructor(private readonly ingest: IngestService) {}
 
   async process(job: Job<unknown>, token?: string): Promise<IngestResult> {
-    const raw = Array.isArray(job.data) ? (job.data as unknown[]) : [job.data];
     try {
-      const events = this.ingest.validate(raw, 'queue');
+      const events = this.ingest.validateJob(job.data);
       return await this.ingest.store(events, 'queue');
     } catch (err) {
       if (err instanceof ProblemException) {

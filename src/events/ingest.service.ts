@@ -14,6 +14,8 @@ export interface IngestResult {
 
 /** The maximum number of events in one request or job (CONTRACT §1). */
 export const MAX_EVENTS_PER_REQUEST = 1000;
+/** 1 MiB: the most JSON in one request (CONTRACT §1) or job. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 /**
  * The one way events enter the system, shared by the HTTP and queue paths.
@@ -41,6 +43,26 @@ export class IngestService {
       this.metrics.events.inc({ outcome: 'rejected', via }, raw.length);
       throw err;
     }
+  }
+
+  /**
+   * A queue job's data (one event or an array), checked as a request is:
+   * the same limits, 1 MiB included (measured as the job's JSON, after
+   * validation, which bounds its depth), then the same validation.
+   */
+  validateJob(data: unknown, now = Date.now()): IncomingEvent[] {
+    const raw = Array.isArray(data) ? (data as unknown[]) : [data];
+    const events = this.validate(raw, 'queue', now);
+    const bytes = Buffer.byteLength(JSON.stringify(data), 'utf8');
+    if (bytes > MAX_REQUEST_BYTES) {
+      this.metrics.events.inc({ outcome: 'rejected', via: 'queue' }, raw.length);
+      throw new ProblemException(
+        413,
+        ProblemCode.PayloadTooLarge,
+        `At most ${MAX_REQUEST_BYTES} bytes of JSON per job, as per request; got ${bytes}`,
+      );
+    }
+    return events;
   }
 
   private check(raw: unknown[], now: number): IncomingEvent[] {

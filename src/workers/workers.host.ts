@@ -22,6 +22,8 @@ import {
 } from '../rating/rating.queue';
 
 export const SWEEP_EVERY_MS = 5_000;
+/** Times a control-plane job may be taken again after its worker died, before it fails. */
+export const COLLECTOR_MAX_STALLS = 5;
 export const FINALIZE_CHECK_EVERY_MS = 60_000;
 /**
  * How often each worker process sets the job schedulers again. A scheduler
@@ -76,6 +78,11 @@ export class WorkersHost implements OnApplicationBootstrap, OnApplicationShutdow
       connection: this.connection(),
       prefix: this.prefix,
       concurrency: 8,
+      // A job whose worker died (SIGKILL, OOM, a node lost) is "stalled" and
+      // taken again; BullMQ fails it for good at the second stall by default,
+      // and a valid job failed is acknowledged events dropped on the floor.
+      // Storing a job again is idempotent, so it may stall a few more times.
+      maxStalledCount: COLLECTOR_MAX_STALLS,
     });
     const rating = new Worker<RateJobData | SweepJobData>(
       RATING_QUEUE,

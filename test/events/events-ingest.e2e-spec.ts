@@ -507,6 +507,34 @@ describe(EventsController.name, () => {
       expect(await eventCount()).toBe(before);
     });
 
+    it('fails a job over 1 MiB once with a 413 reason, as a request that size, and stores nothing', async () => {
+      const before = await eventCount();
+      const big = cloudEvent('vm.created', 'vm-q-big', '2026-10-01T00:00:00Z', {
+        template: 'normal',
+        state: 'running',
+        pad: 'x'.repeat(1024 * 1024),
+      });
+      const job = await queue.add('events', big, { attempts: 3 });
+      await expect(job.waitUntilFinished(queueEvents, 15_000)).rejects.toThrow(
+        /413 payload-too-large/,
+      );
+      expect((await queue.getJob(job.id!))!.attemptsMade).toBe(1);
+      expect(await eventCount()).toBe(before);
+      // and the same event over HTTP
+      await t.http.post('/v1/events').set(STRUCTURED).send(big).expect(413);
+    });
+
+    it('fails a job nested too deep once with its validation error', async () => {
+      const deep = cloudEvent('vm.created', 'vm-q-deep', '2026-10-01T00:00:00Z', {
+        template: 'normal',
+        state: 'running',
+        deep: JSON.parse('['.repeat(1_000) + ']'.repeat(1_000)),
+      });
+      const job = await queue.add('events', deep, { attempts: 3 });
+      await expect(job.waitUntilFinished(queueEvents, 15_000)).rejects.toThrow(/64 levels/);
+      expect((await queue.getJob(job.id!))!.attemptsMade).toBe(1);
+    });
+
     it('fails a conflicting job once with a 409 reason', async () => {
       const e = cloudEvent('image.created', 'img-q4', '2026-10-01T00:00:00Z', { sizeGb: '1' });
       await t.http.post('/v1/events').set(STRUCTURED).send(e).expect(202);
