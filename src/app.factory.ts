@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ApiKeyService } from './auth/api-key.service';
 import { authenticate } from './auth/auth.guard';
+import { problemClientErrorHandler } from './common/problem/client-error';
 import { ProblemException } from './common/problem/problem';
 import { sendProblem, toProblem } from './common/problem/problem.filter';
 import type { AppConfig } from './config/env.schema';
@@ -44,6 +45,7 @@ export async function createApp(
     // CONTRACT §1 allows, with a 414 before any route ran. A router option:
     // given at the top level, Fastify 5 warns at every boot (FSTDEP022).
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    clientErrorHandler: problemClientErrorHandler,
     // A URL Fastify cannot route (bad percent-encoding, a path parameter over
     // the limit) is answered before any route or Nest filter runs: as a
     // problem document too, like every other client error.

@@ -19,6 +19,9 @@ export enum ProblemCode {
   RatingPending = 'rating-pending',
   ServiceUnavailable = 'service-unavailable',
   Internal = 'internal-error',
+  BadRequest = 'bad-request',
+  HeadersTooLarge = 'headers-too-large',
+  RequestTimeout = 'request-timeout',
 }
 
 /** One problem with one field of the request (`index` for batches). */
@@ -63,6 +66,9 @@ const TITLES: Record<ProblemCode, string> = {
   [ProblemCode.RatingPending]: 'Events touching the period are still being rated',
   [ProblemCode.ServiceUnavailable]: 'The service is temporarily unavailable',
   [ProblemCode.Internal]: 'Internal server error',
+  [ProblemCode.BadRequest]: 'The request is not valid HTTP',
+  [ProblemCode.HeadersTooLarge]: 'The request headers are too large',
+  [ProblemCode.RequestTimeout]: 'The request was not received in time',
 };
 
 /** Builds a problem document with the standard title for its code. */
