@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ApiKeyService } from './auth/api-key.service';
 import { authenticate } from './auth/auth.guard';
+import { recordRoutes } from './common/problem/allowed-methods';
 import { problemClientErrorHandler } from './common/problem/client-error';
 import { ProblemException } from './common/problem/problem';
 import { sendProblem, toProblem } from './common/problem/problem.filter';
@@ -60,7 +61,7 @@ export async function createApp(
             : null;
       const err =
         fault === null ? error : ProblemException.validation([{ field: '(path)', message: fault }]);
-      sendProblem(reply, toProblem(err, routerLogger, request.id), request.url);
+      sendProblem(reply, toProblem(err, routerLogger, request.id), request.url.split('?')[0]);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
@@ -75,6 +76,7 @@ export async function createApp(
   // CloudEvents media types are JSON (structured and batch mode); Fastify's own
   // parser keeps prototype-poisoning protection and the 1 MiB limit.
   const fastify = app.getHttpAdapter().getInstance();
+  recordRoutes(fastify);
   // Fastify's text/plain parser handed JSON endpoints a string (a 400 about the
   // body's type); without it, any type but JSON is a 415.
   fastify.removeContentTypeParser('text/plain');

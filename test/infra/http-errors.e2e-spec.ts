@@ -68,3 +68,39 @@ describe('requests that are not valid HTTP', () => {
     expect(a.body).toMatchObject({ status: 431, code: 'headers-too-large' });
   });
 });
+
+describe('a method a path does not take', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ ROLE: 'api' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it.each([
+    ['put', '/v1/price-books', 'GET, HEAD, POST'],
+    ['get', '/v1/periods/2026-11/finalize', 'POST'],
+    ['patch', '/v1/events', 'POST'],
+    ['delete', '/v1/api-keys', 'GET, HEAD, POST'],
+    ['post', '/v1/tenants/t-1/statements/2026-11', 'GET, HEAD'],
+  ] as const)('%s %s: 405 with Allow: %s (it was a 404)', async (method, path, allow) => {
+    const res = await t.http[method](`${path}?x=1`).expect(405);
+    expect(res.headers.allow).toBe(allow);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      status: 405,
+      code: 'method-not-allowed',
+      instance: path, // without the query
+    });
+  });
+
+  it('still answers 404 for a path no route takes', async () => {
+    const res = await t.http.put('/v1/nothing-here').expect(404);
+    expect(res.body).toMatchObject({
+      status: 404,
+      code: 'not-found',
+      instance: '/v1/nothing-here',
+    });
+  });
+});

@@ -1,4 +1,12 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
+import { allowedMethods } from './allowed-methods';
 import { isTransientDbError } from '../../database/transient-errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -87,10 +95,27 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    sendProblem(
-      reply,
-      toProblem(err, this.logger, String(request?.id ?? '')),
-      request?.url?.split('?')[0],
-    );
+    const path = request?.url?.split('?')[0];
+    // No route for this method: if one answers the path with another
+    // method, that is a 405 naming them, not a 404.
+    if (err instanceof NotFoundException && request?.routeOptions?.url === undefined && path) {
+      const allow = allowedMethods(request.server, path);
+      if (allow.length > 0) {
+        sendProblem(
+          reply,
+          {
+            problem: problem(
+              405,
+              ProblemCode.MethodNotAllowed,
+              `${request.method} is not allowed here; allowed: ${allow.join(', ')}`,
+            ),
+            headers: { allow: allow.join(', ') },
+          },
+          path,
+        );
+        return;
+      }
+    }
+    sendProblem(reply, toProblem(err, this.logger, String(request?.id ?? '')), path);
   }
 }
