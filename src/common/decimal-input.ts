@@ -39,8 +39,9 @@ export const nonNegativeDecimal = z.union([z.string(), z.number()]).transform((v
 export function zodFieldErrors(
   error: z.ZodError,
   prefix = '',
+  source: 'body' | 'query' = 'body',
 ): { field: string; message: string }[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const path = issue.path.reduce<string>(
       (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p),
       prefix,
@@ -48,15 +49,21 @@ export function zodFieldErrors(
     let message = issue.message;
     if (issue.code === z.ZodIssueCode.invalid_type && issue.received === 'undefined')
       message = 'is required';
+    else if (issue.code === z.ZodIssueCode.unrecognized_keys && source === 'query' && !path)
+      // each unknown query parameter named by itself (it was "(body)")
+      return issue.keys.map((k) => ({
+        field: k,
+        message: 'is not a query parameter of this endpoint',
+      }));
     else if (issue.code === z.ZodIssueCode.unrecognized_keys)
       return {
-        field: path || '(body)',
+        field: path || `(${source})`,
         message: `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`,
       };
     else if (issue.code === z.ZodIssueCode.invalid_enum_value)
       message = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
     else if (issue.code === z.ZodIssueCode.invalid_type)
       message = `must be ${issue.expected}, not ${issue.received}`;
-    return { field: path || '(body)', message };
+    return { field: path || `(${source})`, message };
   });
 }

@@ -18,7 +18,9 @@ export class ZodValidationPipe<S extends z.ZodTypeAny> implements PipeTransform<
     if (!result.success) {
       // a single parameter (`@Param('tenantId', pipe)`) is named by its own name
       const prefix = metadata?.type === 'param' && metadata.data ? metadata.data : '';
-      throw ProblemException.validation(zodFieldErrors(result.error, prefix));
+      throw ProblemException.validation(
+        zodFieldErrors(result.error, prefix, metadata?.type === 'query' ? 'query' : 'body'),
+      );
     }
     return result.data as z.output<S>;
   }

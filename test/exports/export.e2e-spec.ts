@@ -190,6 +190,16 @@ describe('finance export: invoice-lines.csv', () => {
     }
   });
 
+  it('names an unknown query parameter by itself (it was named "(body)")', async () => {
+    const res = await t.http
+      .get('/v1/exports/invoice-lines.csv?period=2026-10&tenantId=t-1')
+      .set(admin)
+      .expect(400);
+    expect(res.body.errors).toEqual([
+      { field: 'tenantId', message: 'is not a query parameter of this endpoint' },
+    ]);
+  });
+
   it('quotes and prefixes any text cell PostgreSQL formats, whatever it contains', async () => {
     await insertFinalized('2025-01', [{ number: 'INV-900001', seq: 900_001, tenantId: '=t' }]);
     const subjects = [
