@@ -254,6 +254,34 @@ export function lineViews(lines: BuiltLine[], currency: string | null): LineView
   );
 }
 
+/** IntervalView's members, in the documented order (the order answers have). */
+const INTERVAL_KEYS: readonly (keyof IntervalView)[] = [
+  'from',
+  'to',
+  'template',
+  'state',
+  'realServerCount',
+  'sizeGb',
+  'weight',
+  'pricePerHour',
+  'hours',
+  'amount',
+  'priceBookId',
+  'openedBy',
+  'closedBy',
+];
+
+/**
+ * A stored interval (an invoice line's `intervals`, jsonb) in the documented
+ * order: jsonb keeps its own key order (shortest first), so a finalized
+ * statement listed `to` before `from`.
+ */
+export function storedIntervalView(stored: Record<string, unknown>): IntervalView {
+  const v: Record<string, unknown> = {};
+  for (const k of INTERVAL_KEYS) if (k in stored) v[k] = stored[k];
+  return v as unknown as IntervalView;
+}
+
 function intervalView(p: PeriodPiece): IntervalView {
   const seg = p.segment;
   const a = seg.attributes;

@@ -12,7 +12,7 @@ import { FinalizedPeriods } from '../finalized-periods/finalized-periods.reposit
 import { ByteLru } from './byte-lru';
 import { FreshBatcher } from './fresh-batcher';
 import type { LineView, StatementSummaryView, StatementView } from './statement.model';
-import { lineViews, StatementBuilder } from './statement-builder.service';
+import { lineViews, StatementBuilder, storedIntervalView } from './statement-builder.service';
 import { tokenCovers, tokenString, type StatementToken } from './statement-token';
 import { StatementVersions } from './statement-versions.repository';
 import { StatementsRepository, type InvoiceRow } from './statements.repository';
@@ -286,7 +286,7 @@ export class StatementsService {
               resourceId: l.subject,
               amount: l.amount,
               hours: l.hours ?? '0',
-              intervals: (l.intervals ?? []) as Extract<LineView, { type: 'usage' }>['intervals'],
+              intervals: ((l.intervals ?? []) as Record<string, unknown>[]).map(storedIntervalView),
             },
       ),
     };

@@ -218,6 +218,20 @@ describe('billing cycle: statements, invoices, adjustments, export', () => {
       openedBy: ids['vm-a1:vm.created'],
       hours: '720',
     });
+    // members in the documented order, as the open statement had them (jsonb reordered them)
+    expect(Object.keys(a.lines[0].intervals[0])).toEqual([
+      'from',
+      'to',
+      'template',
+      'state',
+      'weight',
+      'pricePerHour',
+      'hours',
+      'amount',
+      'priceBookId',
+      'openedBy',
+      'closedBy',
+    ]);
   });
 
   it('turns late events into one adjustment on the earliest open period, never touching the invoice', async () => {
