@@ -7,7 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ApiKeyService } from './auth/api-key.service';
-import { authenticate } from './auth/auth.guard';
+import { authenticate, authenticateKey } from './auth/auth.guard';
 import { recordRoutes } from './common/problem/allowed-methods';
 import { problemClientErrorHandler } from './common/problem/client-error';
 import { ProblemException } from './common/problem/problem';
@@ -85,7 +85,7 @@ export async function createApp(
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
     fastify.getDefaultJsonParser('error', 'error'),
   );
-  authenticateIngestFirst(app);
+  authenticateBeforeBodies(app);
   serveCachedStatementsFirst(app);
   // GET /docs (UI) and GET /docs-json (OpenAPI 3), unauthenticated, for every ROLE.
   setupOpenApi(app);
@@ -94,29 +94,41 @@ export async function createApp(
 }
 
 /**
- * `POST /v1/events` authenticates before its body is read (Nest's guards run
- * after parsing): a client without a valid key gets 401, or 403 without the
- * scope, never a 400, 413 or 415 about a body it may not send. The guard
- * still runs (a cached lookup). Roles without the events API skip this.
+ * Requests with a body to the API authenticate before it is read (Nest's
+ * guards run after parsing): a client without a valid key gets 401, never a
+ * 400, 413 or 415 about a body it may not send. `POST /v1/events` also
+ * checks its scope here (403); elsewhere the guard does, after parsing. The
+ * guard still runs (a cached lookup). Roles without the HTTP API skip this.
  */
-function authenticateIngestFirst(app: NestFastifyApplication): void {
+function authenticateBeforeBodies(app: NestFastifyApplication): void {
   let keys: ApiKeyService;
   try {
     keys = app.get(ApiKeyService, { strict: false });
   } catch {
     return;
   }
-  const logger = new NestLogger('IngestAuth');
+  const logger = new NestLogger('AuthBeforeBody');
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onRequest', (request, reply, done) => {
-      if (request.method !== 'POST' || request.routeOptions.url !== '/v1/events') return done();
-      authenticate(keys, request.headers.authorization, ['ingest']).then(
+      const route = request.routeOptions.url;
+      if (
+        route === undefined ||
+        !route.startsWith('/v1/') ||
+        request.method === 'GET' ||
+        request.method === 'HEAD'
+      )
+        return done();
+      const header = request.headers.authorization;
+      (route === '/v1/events' && request.method === 'POST'
+        ? authenticate(keys, header, ['ingest'])
+        : authenticateKey(keys, header)
+      ).then(
         () => done(),
         // answered here, and `done` not called: the body is never read
         (err: unknown) =>
-          sendProblem(reply, toProblem(err, logger, String(request.id)), '/v1/events'),
+          sendProblem(reply, toProblem(err, logger, String(request.id)), request.url.split('?')[0]),
       );
     });
 }

@@ -40,6 +40,25 @@ export async function authenticate(
   header: string | string[] | undefined,
   scopes: Scope[],
 ): Promise<Principal> {
+  const principal = await authenticateKey(keys, header);
+  if (principal.scope !== 'admin' && !scopes.includes(principal.scope)) {
+    throw new ProblemException(
+      403,
+      ProblemCode.Forbidden,
+      `This endpoint needs scope ${['admin', ...scopes.filter((s) => s !== 'admin')].join(' or ')}`,
+    );
+  }
+  return principal;
+}
+
+/**
+ * The principal of an `Authorization` header, whatever its scope.
+ * @throws ProblemException 401 without a valid key
+ */
+export async function authenticateKey(
+  keys: ApiKeyService,
+  header: string | string[] | undefined,
+): Promise<Principal> {
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   const principal = match ? await keys.verify(match[1]) : null;
   if (!principal) {
@@ -49,13 +68,6 @@ export async function authenticate(
       match ? 'The API key is not valid' : 'Send an API key as "Authorization: Bearer <key>"',
       {},
       { 'www-authenticate': 'Bearer' },
-    );
-  }
-  if (principal.scope !== 'admin' && !scopes.includes(principal.scope)) {
-    throw new ProblemException(
-      403,
-      ProblemCode.Forbidden,
-      `This endpoint needs scope ${['admin', ...scopes.filter((s) => s !== 'admin')].join(' or ')}`,
     );
   }
   return principal;

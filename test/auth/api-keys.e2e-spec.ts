@@ -179,6 +179,30 @@ describe(ApiKeysController.name, () => {
   });
 
   describe('what each scope may do', () => {
+    it.each([
+      ['post', '/v1/price-books'],
+      ['post', '/v1/api-keys'],
+      ['post', '/v1/periods/2026-10/finalize'],
+      ['delete', '/v1/api-keys/00000000-0000-4000-8000-000000000000'],
+    ] as const)(
+      '%s %s authenticates before reading the body: 401, not 400, 413 or 415',
+      async (method, path) => {
+        for (const headers of [{}, { authorization: 'Bearer wrong-key-wrong-key' }]) {
+          for (const [type, body] of [
+            ['application/json', '{bad'],
+            ['text/xml', '<a/>'],
+            ['application/json', `"${'x'.repeat(1_100_000)}"`],
+          ]) {
+            const res = await t.http[method](path)
+              .set({ ...headers, 'content-type': type })
+              .send(body);
+            expect(res.status).toBe(401);
+            expect(res.headers['www-authenticate']).toBe('Bearer');
+          }
+        }
+      },
+    );
+
     it('answers 401 with WWW-Authenticate: Bearer without a key or with an unknown one', async () => {
       for (const headers of [{}, bearer(`bk_${'A'.repeat(43)}`), bearer('not-a-key')]) {
         const res = await t.http
