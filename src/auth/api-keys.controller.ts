@@ -104,7 +104,9 @@ export class ApiKeysController {
     schema: { type: 'string', format: 'uuid' },
   })
   @ApiResponse({ status: 204, description: 'Revoked (or already revoked)' })
+  // no body is needed, but one that is sent is parsed like any other
   @ApiProblems(
+    { status: 400, codes: [ProblemCode.MalformedJson] },
     401,
     403,
     {
@@ -112,6 +114,8 @@ export class ApiKeysController {
       examples: { [ProblemCode.NotFound]: problem(404, ProblemCode.NotFound, 'No such API key') },
       description: 'Not found: `not-found` — no key with this id (or not a UUID)',
     },
+    413,
+    415,
     503,
   )
   async revoke(@Param('id') id: string): Promise<void> {

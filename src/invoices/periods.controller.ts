@@ -51,8 +51,10 @@ export class PeriodsController {
       ],
     },
   })
+  // a body is not needed, but one that is sent is parsed: malformed, too
+  // large or not JSON is answered as on every endpoint
   @ApiProblems(
-    400,
+    { status: 400, codes: [ProblemCode.ValidationFailed, ProblemCode.MalformedJson] },
     401,
     403,
     {
@@ -64,6 +66,8 @@ export class PeriodsController {
         ProblemCode.RatingPending,
       ],
     },
+    413,
+    415,
     503,
   )
   finalize(

@@ -35,7 +35,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'invoice lines as CSV for finance. Money, prices and weights are decimal strings, times ' +
         'are RFC 3339 in UTC, and every error is RFC 9457 `application/problem+json` with a ' +
         'stable `code`. Authenticate with `Authorization: Bearer <key>`; each operation names ' +
-        'the scope it needs (`admin` may call everything).',
+        'the scope it needs (`admin` may call everything). On every path: a method the path ' +
+        'does not take is a `405` (`method-not-allowed`, with `Allow`); a request that is not ' +
+        'valid HTTP is a `400` (`bad-request`), headers over 16 KiB a `431` ' +
+        '(`headers-too-large`).',
     )
     .addBearerAuth({
       type: 'http',
