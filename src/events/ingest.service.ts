@@ -80,7 +80,10 @@ export class IngestService {
     if (!result.ok) throw ProblemException.validation(result.errors);
     const conflict = findBatchConflicts(result.events);
     if (conflict?.kind === 'content')
-      throw new ProblemException(409, ProblemCode.EventConflict, conflict.detail);
+      // `conflicts` as for a conflict with a stored event
+      throw new ProblemException(409, ProblemCode.EventConflict, conflict.detail, {
+        conflicts: [{ source: conflict.source, id: conflict.id }],
+      });
     if (conflict?.kind === 'tenant')
       throw new ProblemException(409, ProblemCode.TenantConflict, conflict.detail, {
         resourceType: conflict.resourceType,

@@ -228,6 +228,12 @@ describe(EventsController.name, () => {
         conflicts: [{ source: e.source, id: e.id }],
       });
       expect(await eventCount()).toBe(before);
+      // the same conflict inside one batch has the same shape
+      const inBatch = await t.http.post('/v1/events').set(BATCH).send([e, changed]).expect(409);
+      expect(inBatch.body).toMatchObject({
+        code: 'event-conflict',
+        conflicts: [{ source: e.source, id: e.id }],
+      });
     });
 
     it('409 tenant-conflict for a resource given two tenants inside one batch, as against a stored one', async () => {

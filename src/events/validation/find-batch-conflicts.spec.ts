@@ -40,7 +40,11 @@ describe(findBatchConflicts.name, () => {
         structured({}, { ...vmData('t-1'), template: 'enhanced' }),
       ),
     );
-    expect(conflict?.kind).toBe('content');
+    expect(conflict).toMatchObject({
+      kind: 'content',
+      source: '//control-plane/cluster-7',
+      id: 'evt-1',
+    });
     expect(conflict?.detail).toMatch(
       /events \[1\] and \[2\].*"\/\/control-plane\/cluster-7".*"evt-1".*differ/,
     );

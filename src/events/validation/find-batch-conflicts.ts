@@ -7,7 +7,7 @@ import type { IncomingEvent } from './cloud-event.types';
  * as the same conflicts against stored rows), `detail` says which events.
  */
 export type BatchConflict =
-  | { kind: 'content'; detail: string }
+  | { kind: 'content'; detail: string; source: string; id: string }
   | { kind: 'tenant'; detail: string; resourceType: string; resourceId: string };
 
 /**
@@ -29,6 +29,8 @@ export function findBatchConflicts(events: IncomingEvent[]): BatchConflict | nul
       return {
         kind: 'content',
         detail: `events [${seen.index}] and [${index}] share source ${JSON.stringify(e.source)} and id ${JSON.stringify(e.id)} but differ in content`,
+        source: e.source,
+        id: e.id,
       };
     }
 
