@@ -54,7 +54,12 @@ const query = z
       .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1–128 chars of [A-Za-z0-9._-]')
       .optional(),
     reason: z.nativeEnum(RatingIssueReason).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    limit: z.coerce
+      .number({ invalid_type_error: 'must be an integer from 1 to 1000' })
+      .int('must be an integer from 1 to 1000')
+      .min(1, 'must be an integer from 1 to 1000')
+      .max(1000, 'must be an integer from 1 to 1000')
+      .default(100),
     after: cursor.optional(),
   })
   .strict();

@@ -161,6 +161,12 @@ describe(PriceBooksController.name, () => {
         /graduated/,
       ],
       ['a typo in a field name', { princePerHour: '1' }, '(body)', /unknown field: princePerHour/],
+      [
+        'a boolean price (zod said "Invalid input")',
+        { vm: { pricePerHour: true, templateWeights: {}, stateWeights: {} } },
+        'vm.pricePerHour',
+        /^must be a non-negative decimal string/,
+      ],
     ];
 
     it.each(cases)(

@@ -420,6 +420,15 @@ describe(RatingService.name, () => {
     expect(paged).toEqual(all.items);
   });
 
+  it('answers a limit out of range with a 400 naming `limit` in words, not zod defaults', async () => {
+    for (const limit of ['0', '1001', '1.5', 'many']) {
+      const res = await t.http.get(`/v1/rating-issues?limit=${limit}`).set(auth).expect(400);
+      expect(res.body.errors).toEqual([
+        { field: 'limit', message: 'must be an integer from 1 to 1000' },
+      ]);
+    }
+  });
+
   it('answers a cursor it did not give with a 400 naming `after`', async () => {
     const forged = (c: unknown[]) => Buffer.from(JSON.stringify(c)).toString('base64url');
     for (const after of [
