@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { addCheckValidatedIfPossible } from './checks';
 
 /**
  * The instants rating reads from outside its own writes are whole
@@ -37,20 +38,13 @@ export class InstantsInWholeMilliseconds1763820000000 implements MigrationInterf
     for (const [table, column, constraint] of CHECKS) {
       // UTC: date_trunc of a timestamp (not timestamptz) is immutable
       const utc = `(${column} AT TIME ZONE 'UTC')`;
-      await q.query(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${constraint}`);
-      await q.query(
-        `ALTER TABLE ${table} ADD CONSTRAINT ${constraint}
-           CHECK (${utc} = date_trunc('milliseconds', ${utc})) NOT VALID`,
+      await addCheckValidatedIfPossible(
+        q,
+        table,
+        constraint,
+        `${utc} = date_trunc('milliseconds', ${utc})`,
+        `${table} holds rows whose ${column} has digits finer than a millisecond (written out of band)`,
       );
-      try {
-        await q.query(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${constraint}`);
-      } catch (err) {
-        if ((err as { driverError?: { code?: string } }).driverError?.code !== '23514') throw err;
-        console.error(
-          `[migrate] warning: ${table} holds rows whose ${column} has digits finer than a millisecond ` +
-            `(written out of band): ${constraint} is enforced on new rows only.`,
-        );
-      }
     }
   }
 

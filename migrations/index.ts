@@ -11,6 +11,7 @@ import { RatingMarks1763805600000 } from './1763805600000-rating-marks';
 import { EventsByResourceAndTime1763812800000 } from './1763812800000-events-by-resource-and-time';
 import { InstantsInWholeMilliseconds1763820000000 } from './1763820000000-instants-in-whole-milliseconds';
 import { RestatementsOfAnyFinalizedPeriod1763823600000 } from './1763823600000-restatements-of-any-finalized-period';
+import { InstantsInPeriodRange1763827200000 } from './1763827200000-instants-in-period-range';
 
 export const migrations = [
   PriceBooks1763769600000,
@@ -25,4 +26,5 @@ export const migrations = [
   EventsByResourceAndTime1763812800000,
   InstantsInWholeMilliseconds1763820000000,
   RestatementsOfAnyFinalizedPeriod1763823600000,
+  InstantsInPeriodRange1763827200000,
 ];

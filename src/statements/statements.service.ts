@@ -223,7 +223,10 @@ export class StatementsService {
     const byPeriod = new Map(invoices.map((i) => [i.period, i]));
     const periods = new Set(byPeriod.keys());
     if (first !== null)
-      for (let p = periodOf(first.getTime()); p <= periodOf(now); p = nextPeriod(p)) periods.add(p);
+      // from 1970-01 at the earliest: a row before it (stored before the API
+      // judged times in UTC; migration 1763827200000) is in no period
+      for (let p = periodOf(Math.max(0, first.getTime())); p <= periodOf(now); p = nextPeriod(p))
+        periods.add(p);
     if (latestFinalized !== null && nextPeriod(latestFinalized) <= periodOf(now))
       periods.add(nextPeriod(latestFinalized));
     const out: StatementSummaryView[] = [];
