@@ -13,7 +13,11 @@ const DECIMAL_MESSAGE =
 
 export const nonNegativeDecimal = z
   // zod's own message for a union neither member takes is "Invalid input"
-  .union([z.string(), z.number()], { errorMap: () => ({ message: DECIMAL_MESSAGE }) })
+  .union([z.string(), z.number()], {
+    errorMap: (_issue, ctx) => ({
+      message: ctx.data === undefined ? 'is required' : DECIMAL_MESSAGE,
+    }),
+  })
   .transform((v, ctx) => {
     if (typeof v === 'number') {
       if (!Number.isFinite(v) || v < 0) {

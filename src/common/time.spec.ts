@@ -17,7 +17,8 @@ function referenceParse(value: string): number | null {
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  if (year < 1970 || month < 1 || month > 12 || day < 1) return null;
+  // Date.UTC reads years 0–99 as 1900–1999; before 1969 no offset reaches 1970 anyway
+  if (year < 1969 || month < 1 || month > 12 || day < 1) return null;
   if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
   let offsetMin = 0;
@@ -117,6 +118,7 @@ describe('parseRfc3339', () => {
     ['1970-01-01T00:30:00+01:00', null],
     ['1970-01-01T00:59:59.999+01:00', null],
     ['1970-01-01T01:00:00+01:00', 0],
+    ['1969-12-31T23:30:00-01:00', 30 * 60_000],
     ['9999-12-31T23:59:59.999Z', 253_402_300_799_999],
     ['9999-12-31T23:59:59.999-00:01', null],
     ['9999-12-31T23:59:59.999-23:59', null],

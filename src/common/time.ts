@@ -94,8 +94,7 @@ export function parseRfc3339(value: string): number | null {
     if (oh < 0 || om < 0 || oh > 23 || om > 59) return null;
     offsetMin = (sign === '-' ? -1 : 1) * (oh * 60 + om);
   } else return null;
-  // nothing billable predates 1970
-  if (year < 1970 || month < 1 || month > 12 || day < 1) return null;
+  if (month < 1 || month > 12 || day < 1) return null;
   if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1])) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
   const local =
@@ -105,6 +104,7 @@ export function parseRfc3339(value: string): number | null {
     second * 1000 +
     ms;
   const instant = local - offsetMin * 60_000;
+  // nothing billable predates 1970, judged in UTC (the year as written may be 1969)
   return instant >= 0 && instant <= LAST_FOUR_DIGIT_YEAR_MS ? instant : null;
 }
 

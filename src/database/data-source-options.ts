@@ -21,7 +21,7 @@ export interface DbSettings {
  * reaches whoever uses the connection: its query fails, and the pool drops
  * a connection that is not queryable when it is released.
  */
-export class PoolClient extends Client {
+export class ListeningClient extends Client {
   constructor(config?: ConstructorParameters<typeof Client>[0]) {
     super(config);
     this.on('error', () => undefined);
@@ -46,7 +46,7 @@ export function dataSourceOptions(s: DbSettings): PostgresConnectionOptions {
     applicationName: s.applicationName ?? 'iaas-billing',
     connectTimeoutMS: s.connectTimeoutMs,
     extra: {
-      Client: PoolClient,
+      Client: ListeningClient,
       statement_timeout: s.statementTimeoutMs,
       query_timeout: s.statementTimeoutMs + 5000,
       idle_in_transaction_session_timeout: s.statementTimeoutMs * 2,

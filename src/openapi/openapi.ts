@@ -37,8 +37,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'stable `code`. Authenticate with `Authorization: Bearer <key>`; each operation names ' +
         'the scope it needs (`admin` may call everything). On every path: a method the path ' +
         'does not take is a `405` (`method-not-allowed`, with `Allow`); a request that is not ' +
-        'valid HTTP is a `400` (`bad-request`), headers over 16 KiB a `431` ' +
-        '(`headers-too-large`).',
+        "valid HTTP is a `400` (`bad-request`), headers over Node's limit (16 KiB by default) a " +
+        '`431` (`headers-too-large`), and a request not received in time a `408` ' +
+        '(`request-timeout`).',
     )
     .addBearerAuth({
       type: 'http',

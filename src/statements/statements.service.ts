@@ -33,7 +33,7 @@ const TOKEN_LOADS_IN_FLIGHT = 1;
  * would come out differently (fields, order, formatting), so clients and
  * replicas never match a tag of the old rendering.
  */
-const RENDERING = 'statement-json-1';
+const RENDERING = 'statement-json-2'; // 2: intervals of finalized statements in order; no repeated unrated
 
 /** A cacheable answer before it is built: the token it depends on and the ETags that token implies. */
 export interface StatementTag {

@@ -162,6 +162,12 @@ describe(PriceBooksController.name, () => {
       ],
       ['a typo in a field name', { princePerHour: '1' }, '(body)', /unknown field: princePerHour/],
       [
+        'a missing price',
+        { vm: { templateWeights: {}, stateWeights: {} } },
+        'vm.pricePerHour',
+        /^is required$/,
+      ],
+      [
         'a boolean price (zod said "Invalid input")',
         { vm: { pricePerHour: true, templateWeights: {}, stateWeights: {} } },
         'vm.pricePerHour',

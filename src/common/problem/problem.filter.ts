@@ -100,7 +100,8 @@ export class ProblemFilter implements ExceptionFilter {
     // method, that is a 405 naming them, not a 404.
     if (err instanceof NotFoundException && request?.routeOptions?.url === undefined && path) {
       const allow = allowedMethods(request.server, path);
-      if (allow.length > 0) {
+      // (a route of this very method that did not match, e.g. a constraint, stays a 404)
+      if (allow.length > 0 && !allow.includes(request.method)) {
         sendProblem(
           reply,
           {
