@@ -47,13 +47,18 @@ export class IngestService {
 
   /**
    * A queue job's data (one event or an array), checked as a request is:
-   * the same limits, 1 MiB included (measured as the job's JSON, after
-   * validation, which bounds its depth), then the same validation.
+   * 1 MiB first (measured as the job's JSON), then the same limits and
+   * validation. A document too deep to measure (JSON.stringify recurses)
+   * is left to validation, which refuses it by name.
    */
   validateJob(data: unknown, now = Date.now()): IncomingEvent[] {
     const raw = Array.isArray(data) ? (data as unknown[]) : [data];
-    const events = this.validate(raw, 'queue', now);
-    const bytes = Buffer.byteLength(JSON.stringify(data), 'utf8');
+    let bytes = 0;
+    try {
+      bytes = Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
+    } catch {
+      // too deep to stringify: validation names the field
+    }
     if (bytes > MAX_REQUEST_BYTES) {
       this.metrics.events.inc({ outcome: 'rejected', via: 'queue' }, raw.length);
       throw new ProblemException(
@@ -62,7 +67,7 @@ export class IngestService {
         `At most ${MAX_REQUEST_BYTES} bytes of JSON per job, as per request; got ${bytes}`,
       );
     }
-    return events;
+    return this.validate(raw, 'queue', now);
   }
 
   private check(raw: unknown[], now: number): IncomingEvent[] {
