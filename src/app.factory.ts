@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -78,8 +78,17 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   recordRoutes(fastify);
   // Fastify's text/plain parser handed JSON endpoints a string (a 400 about the
-  // body's type); without it, any type but JSON is a 415.
+  // body's type); without it, any type but JSON is a 415. An empty body
+  // of any type is no body (`curl -X POST -d ''` sends a form type to
+  // finalize, which takes none); a body is refused unread.
   fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    const empty =
+      request.headers['content-length'] === '0' &&
+      request.headers['transfer-encoding'] === undefined;
+    if (empty) done(null, undefined);
+    else done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']));
+  });
   fastify.addContentTypeParser(
     ['application/cloudevents+json', 'application/cloudevents-batch+json'],
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },

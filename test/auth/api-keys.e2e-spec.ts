@@ -74,6 +74,16 @@ describe(ApiKeysController.name, () => {
       },
     );
 
+    it('takes an empty body of any type as no body: finalize by `curl -X POST -d ""`', async () => {
+      for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+        const res = await t.http
+          .post('/v1/periods/2026-10/finalize')
+          .set({ ...adminAuth, 'content-type': type })
+          .send('');
+        expect(res.status).toBe(200);
+      }
+    });
+
     it('issues a different key every time', async () => {
       const a = await create({ scope: 'ingest' });
       const b = await create({ scope: 'ingest' });
