@@ -224,10 +224,14 @@ export class FinalizePeriodService {
   /**
    * Automatic finalization (FINALIZE_AFTER_HOURS after a period ends; 0 = off):
    * finalizes, oldest first, every period with usage that is due. A 409
-   * (unrated usage, pending ratings) leaves it for the next run.
+   * (unrated usage, pending ratings) leaves it for the next run. `hours`
+   * is the setting unless given (tests give it, with the setting 0, so the
+   * scheduled run with the real clock finalizes nothing behind their back).
    */
-  async finalizeDue(now = Date.now()): Promise<string[]> {
-    const hours = this.config.get('FINALIZE_AFTER_HOURS', { infer: true });
+  async finalizeDue(
+    now = Date.now(),
+    hours = this.config.get('FINALIZE_AFTER_HOURS', { infer: true }),
+  ): Promise<string[]> {
     if (hours === 0) return [];
     const done: string[] = [];
     const em = this.dataSource.manager;

@@ -1,4 +1,5 @@
 import { FinalizePeriodService } from '../../src/invoices/finalize-period.service';
+import { periodOf, periodRange } from '../../src/rating/core';
 import { cloudEvent } from '../factories/event.factory';
 import { priceBookBody } from '../factories/price-book.factory';
 import { ADMIN_KEY, startTestApp, type TestApp } from '../support/test-app';
@@ -7,19 +8,21 @@ const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 const BATCH = { ...admin, 'content-type': 'application/cloudevents-batch+json' };
 const at = (iso: string) => Date.parse(iso);
 
-// A year's wait in every describe: the worker's own scheduled run (every
-// minute, with the real clock) then finds nothing due while these tests run
-// (until mid-2027, when this file's 2026 periods become due by the real clock);
-// each test passes its own `now` to `finalizeDue`.
-const HOURS = 8760;
+// The apps run with FINALIZE_AFTER_HOURS=0 (the test default), so the
+// worker's own scheduled run (every minute, with the real clock, by which
+// this file's 2026 periods are long due) finalizes nothing; each test passes
+// its `now` and the wait to `finalizeDue`. The last describe checks that the
+// setting is what the scheduled run uses, on periods the real clock never
+// makes due while it runs.
+const HOURS = 72;
 const due = (periodEnd: string) => at(periodEnd) + HOURS * 3_600_000;
 
 describe(`${FinalizePeriodService.name} (automatic)`, () => {
   let t: TestApp;
   let replica: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ FINALIZE_AFTER_HOURS: String(HOURS) });
-    replica = await startTestApp({ FINALIZE_AFTER_HOURS: String(HOURS), ROLE: 'worker' }, t);
+    t = await startTestApp();
+    replica = await startTestApp({ ROLE: 'worker' }, t);
     await t.http.post('/v1/price-books').set(admin).send(priceBookBody()).expect(201);
     await t.http
       .post('/v1/events')
@@ -38,15 +41,15 @@ describe(`${FinalizePeriodService.name} (automatic)`, () => {
 
   it('finalizes nothing before FINALIZE_AFTER_HOURS have passed since the period ended', async () => {
     expect(
-      await t.app.get(FinalizePeriodService).finalizeDue(due('2026-07-01T00:00:00Z') - 1),
+      await t.app.get(FinalizePeriodService).finalizeDue(due('2026-07-01T00:00:00Z') - 1, HOURS),
     ).toEqual([]);
   });
 
   it('finalizes every due period, oldest first, exactly once when two replicas run it at once', async () => {
     const now = due('2026-08-01T00:00:00Z') + 3 * 86_400_000; // June and July are due, August is not
     const [a, b] = await Promise.all([
-      t.app.get(FinalizePeriodService).finalizeDue(now),
-      replica.app.get(FinalizePeriodService).finalizeDue(now),
+      t.app.get(FinalizePeriodService).finalizeDue(now, HOURS),
+      replica.app.get(FinalizePeriodService).finalizeDue(now, HOURS),
     ]);
     expect([...a, ...b].sort()).toEqual(['2026-06', '2026-07']);
     const invoices = await t.db.query(
@@ -71,24 +74,20 @@ describe(`${FinalizePeriodService.name} (automatic)`, () => {
       ])
       .expect(202);
     await t.ratingSettled();
-    expect(await t.app.get(FinalizePeriodService).finalizeDue(due('2026-09-10T00:00:00Z'))).toEqual(
+    expect(
+      await t.app.get(FinalizePeriodService).finalizeDue(due('2026-09-10T00:00:00Z'), HOURS),
+    ).toEqual([]);
+    // FINALIZE_AFTER_HOURS=0 (these apps' setting): off, however late it is
+    expect(await t.app.get(FinalizePeriodService).finalizeDue(at('2027-01-01T00:00:00Z'))).toEqual(
       [],
     );
-    const off = await startTestApp({ FINALIZE_AFTER_HOURS: '0', ROLE: 'worker' }, t);
-    try {
-      expect(
-        await off.app.get(FinalizePeriodService).finalizeDue(at('2027-01-01T00:00:00Z')),
-      ).toEqual([]);
-    } finally {
-      await off.close();
-    }
   });
 });
 
 describe(`${FinalizePeriodService.name} (automatic) after late events remove all usage`, () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ FINALIZE_AFTER_HOURS: String(HOURS) });
+    t = await startTestApp();
     await t.http.post('/v1/price-books').set(admin).send(priceBookBody()).expect(201);
   });
   afterAll(async () => {
@@ -110,7 +109,7 @@ describe(`${FinalizePeriodService.name} (automatic) after late events remove all
       cloudEvent('vm.deleted', 'vm-a', '2026-09-11T00:00:00Z', { tenantId: 't-a' }),
     ]);
     const finalizer = t.app.get(FinalizePeriodService);
-    expect(await finalizer.finalizeDue(due('2026-10-01T00:00:00Z'))).toEqual(['2026-09']);
+    expect(await finalizer.finalizeDue(due('2026-10-01T00:00:00Z'), HOURS)).toEqual(['2026-09']);
     // the correction: deleted the instant it was created, so no usage at all
     await post([
       cloudEvent(
@@ -121,7 +120,7 @@ describe(`${FinalizePeriodService.name} (automatic) after late events remove all
         { sequence: '1' },
       ),
     ]);
-    expect(await finalizer.finalizeDue(due('2026-11-01T00:00:00Z'))).toEqual(['2026-10']);
+    expect(await finalizer.finalizeDue(due('2026-11-01T00:00:00Z'), HOURS)).toEqual(['2026-10']);
     const { rows } = await t.db.query(
       `SELECT period, total::text FROM invoices WHERE tenant_id = 't-a' ORDER BY seq`,
     );
@@ -129,5 +128,42 @@ describe(`${FinalizePeriodService.name} (automatic) after late events remove all
       { period: '2026-09', total: '9.60' },
       { period: '2026-10', total: '-9.60' },
     ]);
+  });
+});
+
+describe(`${FinalizePeriodService.name} (automatic) waits FINALIZE_AFTER_HOURS`, () => {
+  // last month, by the real clock: with a year's wait the worker's own
+  // scheduled run cannot find it due while this runs, whatever the date
+  const year = 8760;
+  const { start, end } = periodRange(periodOf(periodRange(periodOf(Date.now())).start - 1));
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ FINALIZE_AFTER_HOURS: String(year) });
+    await t.http
+      .post('/v1/price-books')
+      .set(admin)
+      .send(priceBookBody({ effectiveFrom: '2020-01-01T00:00:00Z' }))
+      .expect(201);
+    await t.http
+      .post('/v1/events')
+      .set(BATCH)
+      .send([
+        cloudEvent('image.created', 'img-w', new Date(start + 86_400_000).toISOString(), {
+          sizeGb: '10',
+        }),
+        cloudEvent('image.deleted', 'img-w', new Date(start + 2 * 86_400_000).toISOString()),
+      ])
+      .expect(202);
+    await t.ratingSettled();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('uses the setting when given no wait, as the scheduled run does', async () => {
+    const finalizer = t.app.get(FinalizePeriodService);
+    const dueAt = end + year * 3_600_000;
+    expect(await finalizer.finalizeDue(dueAt - 1)).toEqual([]);
+    expect(await finalizer.finalizeDue(dueAt)).toEqual([periodOf(start)]);
   });
 });
