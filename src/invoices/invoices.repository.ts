@@ -115,7 +115,11 @@ export class InvoicesRepository {
     lines: NewInvoiceLine[],
   ): Promise<void> {
     await em.query(
-      `INSERT INTO invoices (id, number, seq, tenant_id, period, currency, total) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      // issued when written, under the pricing lock (the column's default,
+      // now(), is when the transaction began: possibly before a finalization
+      // it waited for, whose invoices have lower numbers)
+      `INSERT INTO invoices (id, number, seq, tenant_id, period, currency, total, issued_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())`,
       [
         invoice.id,
         invoice.number,
