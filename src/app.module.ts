@@ -4,10 +4,11 @@ import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { AuthModule } from './auth/auth.module';
 import { ProblemFilter } from './common/problem/problem.filter';
 import type { AppConfig } from './config/env.schema';
-import { dataSourceOptions } from './database/data-source-options';
+import { dataSourceOptions, listenOnNewConnections } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { HttpApiModule } from './http-api.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -54,6 +55,8 @@ export class AppModule {
               connectTimeoutMs: c.get('DB_CONNECT_TIMEOUT_MS', { infer: true }),
               statementTimeoutMs: c.get('DB_STATEMENT_TIMEOUT_MS', { infer: true }),
             }),
+          dataSourceFactory: async (options) =>
+            listenOnNewConnections(await new DataSource(options!).initialize()),
         }),
         RedisModule,
         AuthModule,
