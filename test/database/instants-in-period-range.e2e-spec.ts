@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { instantRows } from '../support/instant-rows';
 import { migrationTestDatabase, undoMigrationsThrough } from '../support/test-app';
 
 /**
@@ -10,31 +10,10 @@ describe('instants in the periods range', () => {
   const m = migrationTestDatabase();
   const MIGRATION = 'InstantsInPeriodRange1763827200000';
 
-  let n = 0;
-  const insertEvent = (time: string) =>
-    m.client.query(
-      `INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, data, raw, content_hash, via)
-       VALUES ('/sql', $1, 'vm', 'vm-1', 't-1', 'vm.created', $2, '{}', '{}', repeat('0', 64), 'http')`,
-      [`e-${++n}`, time],
-    );
-  const insertBook = (effectiveFrom: string) =>
-    m.client.query(
-      `INSERT INTO price_book_versions (id, tenant_id, effective_from, currency, body)
-       VALUES ($1, 't-1', $2, 'EUR', '{}')`,
-      [randomUUID(), effectiveFrom],
-    );
-  const constraints = async () =>
-    (
-      await m.client.query<{ conname: string; convalidated: boolean }>(
-        `SELECT conname, convalidated FROM pg_constraint
-          WHERE conname LIKE '%_in_period_range' ORDER BY conname`,
-      )
-    ).rows;
-  const rejected = (p: Promise<unknown>) =>
-    expect(p).rejects.toMatchObject({
-      code: '23514',
-      constraint: expect.stringMatching(/_in_period_range$/),
-    });
+  const { insertEvent, insertBook, constraints, rejected } = instantRows(
+    () => m.client,
+    '_in_period_range',
+  );
 
   it('refuses instants before 1970 or after 9999 in UTC, and takes the first and last ones', async () => {
     expect(await constraints()).toEqual([

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { instantRows } from '../support/instant-rows';
 import { migrationTestDatabase, undoMigrationsThrough } from '../support/test-app';
 
 /**
@@ -10,33 +10,10 @@ describe('instants in whole milliseconds', () => {
   const m = migrationTestDatabase();
   const MIGRATION = 'InstantsInWholeMilliseconds1763820000000';
 
-  let n = 0;
-  /** An event row as a backfill by SQL would write it (the service's own path floors to ms). */
-  const insertEvent = (time: string) =>
-    m.client.query(
-      `INSERT INTO events (source, id, resource_type, subject, tenant_id, type, time, data, raw, content_hash, via)
-       VALUES ('/sql', $1, 'vm', 'vm-1', 't-1', 'vm.created', $2, '{}', '{}', repeat('0', 64), 'http')`,
-      [`e-${++n}`, time],
-    );
-  const insertBook = (effectiveFrom: string) =>
-    m.client.query(
-      `INSERT INTO price_book_versions (id, tenant_id, effective_from, currency, body)
-       VALUES ($1, 't-1', $2, 'EUR', '{}')`,
-      [randomUUID(), effectiveFrom],
-    );
-  const constraints = async () =>
-    (
-      await m.client.query<{ conname: string; convalidated: boolean }>(
-        `SELECT conname, convalidated FROM pg_constraint
-          WHERE conname IN ('events_time_whole_ms', 'price_book_versions_effective_from_whole_ms')
-          ORDER BY conname`,
-      )
-    ).rows;
-  const rejected = (p: Promise<unknown>) =>
-    expect(p).rejects.toMatchObject({
-      code: '23514',
-      constraint: expect.stringMatching(/_whole_ms$/),
-    });
+  const { insertEvent, insertBook, constraints, rejected } = instantRows(
+    () => m.client,
+    '_whole_ms',
+  );
 
   it('refuses an event time or an effectiveFrom finer than a millisecond, and takes whole ones', async () => {
     expect(await constraints()).toEqual([
