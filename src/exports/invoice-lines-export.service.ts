@@ -211,8 +211,9 @@ export class InvoiceLinesExportService {
   private async *openRows(period: string, now: number): AsyncGenerator<Row> {
     const em = this.dataSource.manager;
     const { start, end } = periodRange(period);
+    const latest = await this.periods.latest(em);
     for (const tenantId of await this.invoices.tenantsToInvoice(em, start, end)) {
-      const s = await this.statements.build(em, tenantId, period, now);
+      const s = await this.statements.build(em, tenantId, period, now, latest);
       for (const l of s.lines) {
         yield toRow(
           {

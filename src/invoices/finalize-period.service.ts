@@ -110,8 +110,10 @@ export class FinalizePeriodService {
         // Build every statement while the period is still the earliest open one
         // (that is where adjustments land), then freeze them.
         const statements = [];
+        // read once, after closeEarlierPeriods (which may have closed some)
+        const latest = await this.periods.latest(em);
         for (const tenantId of await this.repo.tenantsToInvoice(em, start, end)) {
-          const s = await this.statements.build(em, tenantId, period, end);
+          const s = await this.statements.build(em, tenantId, period, end, latest);
           if (s.lines.length > 0) statements.push(s);
         }
         await this.repo.markFinalized(em, period);
@@ -214,8 +216,9 @@ export class FinalizePeriodService {
   /** Whether any tenant's statement of `period` (the earliest open one) carries an adjustment. */
   private async hasAdjustments(em: EntityManager, period: string): Promise<boolean> {
     const { end } = periodRange(period);
+    const latest = await this.periods.latest(em);
     for (const tenantId of await this.repo.tenantsWithRestatements(em)) {
-      const s = await this.statements.build(em, tenantId, period, end);
+      const s = await this.statements.build(em, tenantId, period, end, latest);
       if (s.lines.some((l) => l.type === 'adjustment')) return true;
     }
     return false;

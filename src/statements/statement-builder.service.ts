@@ -64,17 +64,22 @@ export class StatementBuilder {
     private readonly periods: FinalizedPeriods,
   ) {}
 
+  /**
+   * `latestFinalized` (`FinalizedPeriods.latest`) is read here unless the
+   * caller, building many statements, read it once for all of them.
+   */
   async build(
     em: EntityManager,
     tenantId: string,
     period: string,
     asOf: number,
+    latestFinalized?: string | null,
   ): Promise<BuiltStatement> {
     const { start, end } = periodRange(period);
     const until = Math.min(asOf, end);
     // One after another: inside a transaction `em` is a single connection.
     const rows = await this.repo.intervalsOfTenant(em, tenantId, start, end);
-    const latestFinalized = await this.periods.latest(em);
+    if (latestFinalized === undefined) latestFinalized = await this.periods.latest(em);
     // The earliest open period also shows what late events left unrated in
     // finalized ones (below): its query also reads the blocking issues that
     // start before it (`unrated` keeps only those overlapping the period).

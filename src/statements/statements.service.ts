@@ -193,7 +193,7 @@ export class StatementsService {
         lines: [],
       };
     }
-    const s = await this.builder.build(em, tenantId, period, now);
+    const s = await this.builder.build(em, tenantId, period, now, latestFinalized);
     return {
       tenantId,
       period,
@@ -250,7 +250,7 @@ export class StatementsService {
         if (summary) out.push({ period, ...summary });
         continue;
       }
-      const s = await this.builder.build(em, tenantId, period, now);
+      const s = await this.builder.build(em, tenantId, period, now, latestFinalized);
       if (s.lines.length === 0 && s.unrated.length === 0) continue;
       out.push({
         period,
