@@ -156,25 +156,25 @@ export class StatementBuilder {
     currency: string,
     late: IssueRow[],
   ): Promise<BuiltLine[]> {
+    const pairs = (await this.repo.restatementsOfTenant(em, tenantId))
+      .map(({ key, period }) => ({ key, period, ...periodRange(period) }))
+      .filter(
+        ({ key, start, end }) =>
+          !late.some(
+            (r) =>
+              r.resource_type === key.resourceType &&
+              r.subject === key.subject &&
+              r.from_at.getTime() < end &&
+              (r.to_at === null || r.to_at.getTime() > start),
+          ),
+      );
+    const { intervals, issued } = await this.repo.restated(em, tenantId, pairs);
     const out: BuiltLine[] = [];
-    for (const { key, period } of await this.repo.restatementsOfTenant(em, tenantId)) {
-      const { start, end } = periodRange(period);
-      const unrated = late.some(
-        (r) =>
-          r.resource_type === key.resourceType &&
-          r.subject === key.subject &&
-          r.from_at.getTime() < end &&
-          (r.to_at === null || r.to_at.getTime() > start),
-      );
-      if (unrated) continue;
-      const segments = (await this.repo.intervalsOfResources(em, [key], start, end)).map(
-        segmentFromRow,
-      );
-      const issued = await this.repo.issuedFor(em, tenantId, key, period);
+    pairs.forEach(({ key, period }, i) => {
       const amount = adjustmentAmount(
-        exactForEndedPeriod(segments, period),
-        new Decimal(issued.invoiced),
-        new Decimal(issued.adjustments),
+        exactForEndedPeriod(intervals[i].map(segmentFromRow), period),
+        new Decimal(issued[i].invoiced),
+        new Decimal(issued[i].adjustments),
         currency,
       );
       if (!amount.isZero())
@@ -185,7 +185,7 @@ export class StatementBuilder {
           adjustsPeriod: period,
           amount,
         });
-    }
+    });
     return out;
   }
 

@@ -56,22 +56,6 @@ export class StatementsRepository {
     );
   }
 
-  /** Intervals of some resources overlapping [start, end). */
-  intervalsOfResources(
-    em: EntityManager,
-    keys: ResourceKey[],
-    start: number,
-    end: number,
-  ): Promise<RatedIntervalRow[]> {
-    return em.query(
-      `SELECT ${RATED_INTERVAL_COLUMNS} FROM rated_intervals
-        WHERE (resource_type, subject) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-          AND from_at < $4 AND (to_at IS NULL OR to_at > $3)
-        ORDER BY resource_type, subject, from_at`,
-      [keys.map((k) => k.resourceType), keys.map((k) => k.subject), iso(start), iso(end)],
-    );
-  }
-
   /**
    * A tenant's issues that overlap [start, end], and with `withEarlierBlocking`
    * also its blocking issues that start before `start` (what late events left
@@ -110,24 +94,48 @@ export class StatementsRepository {
   }
 
   /**
-   * What was issued for a tenant's resource in a period: its invoiced usage
-   * amount and every adjustment for that period issued since.
+   * For each (resource, finalized period) pair: its rated intervals overlapping
+   * the period, and what was issued for it there (its invoiced usage amount
+   * and every adjustment for that period issued since). Two statements
+   * however many pairs a tenant has accumulated.
    */
-  async issuedFor(
+  async restated(
     em: EntityManager,
     tenantId: string,
-    key: ResourceKey,
-    period: string,
-  ): Promise<{ invoiced: string; adjustments: string }> {
-    const rows: { invoiced: string; adjustments: string }[] = await em.query(
-      `SELECT
-         COALESCE(sum(l.amount) FILTER (WHERE l.type = 'usage' AND i.period = $4), 0)::text AS invoiced,
-         COALESCE(sum(l.amount) FILTER (WHERE l.type = 'adjustment' AND l.adjusts_period = $4), 0)::text AS adjustments
-       FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
-      WHERE i.tenant_id = $1 AND l.resource_type = $2 AND l.subject = $3`,
-      [tenantId, key.resourceType, key.subject, period],
+    pairs: { key: ResourceKey; period: string; start: number; end: number }[],
+  ): Promise<{
+    intervals: RatedIntervalRow[][];
+    issued: { invoiced: string; adjustments: string }[];
+  }> {
+    if (pairs.length === 0) return { intervals: [], issued: [] };
+    const types = pairs.map((p) => p.key.resourceType);
+    const subjects = pairs.map((p) => p.key.subject);
+    const periods = pairs.map((p) => p.period);
+    const rows: (RatedIntervalRow & { pair: number })[] = await em.query(
+      `SELECT x.pair::int AS pair, ${RATED_INTERVAL_COLUMNS}
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[])
+              WITH ORDINALITY AS x(resource_type, subject, start_at, end_at, pair)
+         JOIN rated_intervals USING (resource_type, subject)
+        WHERE from_at < x.end_at AND (to_at IS NULL OR to_at > x.start_at)
+        ORDER BY x.pair, from_at`,
+      [types, subjects, pairs.map((p) => iso(p.start)), pairs.map((p) => iso(p.end))],
     );
-    return rows[0];
+    const intervals: RatedIntervalRow[][] = pairs.map(() => []);
+    for (const { pair, ...row } of rows) intervals[pair - 1].push(row);
+    const sums: { pair: string; invoiced: string; adjustments: string }[] = await em.query(
+      `SELECT x.pair::text AS pair,
+         COALESCE(sum(l.amount) FILTER (WHERE l.type = 'usage' AND i.period = x.period), 0)::text AS invoiced,
+         COALESCE(sum(l.amount) FILTER (WHERE l.type = 'adjustment' AND l.adjusts_period = x.period), 0)::text AS adjustments
+         FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS x(resource_type, subject, period, pair)
+         LEFT JOIN (invoice_lines l JOIN invoices i ON i.id = l.invoice_id AND i.tenant_id = $1)
+           ON l.resource_type = x.resource_type AND l.subject = x.subject
+        GROUP BY x.pair`,
+      [tenantId, types, subjects, periods],
+    );
+    const issued = pairs.map(() => ({ invoiced: '0', adjustments: '0' }));
+    for (const { pair, invoiced, adjustments } of sums)
+      issued[Number(pair) - 1] = { invoiced, adjustments };
+    return { intervals, issued };
   }
 
   async invoiceOf(em: EntityManager, tenantId: string, period: string): Promise<InvoiceRow | null> {
