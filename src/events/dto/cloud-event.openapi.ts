@@ -14,7 +14,7 @@ import { EVENT_TYPES } from '../validation/cloud-event.types';
 export const SUBJECT_PATTERN = '^[A-Za-z0-9._:/-]{1,256}$';
 
 const SEQUENCE_DESCRIPTION =
-  'Optional extension: a non-negative integer (≤ 2^63 − 1, as a JSON number or a string of digits) ordering events with equal `time`';
+  'Optional extension: a non-negative integer ordering events with equal `time`: a string of digits ≤ 2^63 − 1, or a JSON number ≤ 2^53 − 1 (larger numbers lose digits in JSON)';
 
 export const CLOUD_EVENT_SCHEMAS: SchemaComponents = {
   CloudEvent: {
@@ -49,7 +49,7 @@ export const CLOUD_EVENT_SCHEMAS: SchemaComponents = {
       sequence: {
         description: SEQUENCE_DESCRIPTION,
         oneOf: [
-          { type: 'integer', minimum: 0 },
+          { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
           { type: 'string', pattern: '^[0-9]+$' },
         ],
       },

@@ -54,7 +54,7 @@ export const MESSAGES = {
   time: 'must be an RFC 3339 date-time with an offset, e.g. "2026-10-01T12:00:00Z", from 1970 to 9999 in UTC',
   timeFuture: 'must be at most 5 minutes in the future',
   subject: 'must be 1–256 characters of [A-Za-z0-9._:/-]',
-  sequence: `must be a non-negative integer (a JSON number or a string of digits) of at most ${MAX_SEQUENCE}`,
+  sequence: `must be a non-negative integer: a string of digits of at most ${MAX_SEQUENCE}, or a JSON number of at most ${Number.MAX_SAFE_INTEGER} (larger ones lose digits in JSON; send them as strings)`,
   datacontenttype: 'must be application/json or a media type ending in +json',
   dataBase64: 'is not supported: send the data as a JSON object in data',
   data: 'must be a JSON object',
