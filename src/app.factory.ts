@@ -46,6 +46,14 @@ export async function createApp(
     // CONTRACT §1 allows, with a 414 before any route ran. A router option:
     // given at the top level, Fastify 5 warns at every boot (FSTDEP022).
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // JSON as JSON.parse reads it, as the queue path does: a member named
+    // `__proto__` (or `constructor` holding `prototype`) is valid JSON, e.g. a
+    // label in an event's data, and Fastify's default refused the whole body
+    // as "not valid JSON" where the queue stored it. It stays an own data
+    // member: the service reads members as own properties and builds objects
+    // with Object.fromEntries, never by merging a body into another object.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     clientErrorHandler: problemClientErrorHandler,
     // A URL Fastify cannot route (bad percent-encoding, a path parameter over
     // the limit) is answered before any route or Nest filter runs: as a
@@ -67,14 +75,14 @@ export async function createApp(
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     // Nest's parsers would add application/x-www-form-urlencoded (a form
     // post created an API key): the API takes JSON only. Fastify's own JSON
-    // parser stays (prototype-poisoning protection, the 1 MiB limit).
+    // parser stays (the 1 MiB limit; `__proto__` members as above).
     bodyParser: false,
     bufferLogs: true,
     logger: opts.logs === false ? false : undefined,
   });
   if (opts.logs !== false) app.useLogger(app.get(Logger));
-  // CloudEvents media types are JSON (structured and batch mode); Fastify's own
-  // parser keeps prototype-poisoning protection and the 1 MiB limit.
+  // CloudEvents media types are JSON (structured and batch mode), read by
+  // Fastify's own parser as application/json is (the 1 MiB limit).
   const fastify = app.getHttpAdapter().getInstance();
   recordRoutes(fastify);
   // Fastify's text/plain parser handed JSON endpoints a string (a 400 about the
@@ -92,7 +100,7 @@ export async function createApp(
   fastify.addContentTypeParser(
     ['application/cloudevents+json', 'application/cloudevents-batch+json'],
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
-    fastify.getDefaultJsonParser('error', 'error'),
+    fastify.getDefaultJsonParser('ignore', 'ignore'),
   );
   authenticateBeforeBodies(app);
   serveCachedStatementsFirst(app);

@@ -162,6 +162,24 @@ describe(PriceBooksController.name, () => {
       ],
       ['a typo in a field name', { princePerHour: '1' }, '(body)', /unknown field: princePerHour/],
       [
+        'template weights missing',
+        { vm: { pricePerHour: '0.02', stateWeights: {} } },
+        'vm.templateWeights',
+        /^is required$/,
+      ],
+      [
+        'template weights as a list',
+        { vs: { pricePerHour: '1', templateWeights: ['1'], realServerWeight: '0' } },
+        'vs.templateWeights',
+        /^must be an object of template names and weights$/,
+      ],
+      [
+        'a template name with a space',
+        { vm: { pricePerHour: '0.02', templateWeights: { 'a b': '1' }, stateWeights: {} } },
+        'vm.templateWeights.a b',
+        /1–64 chars/,
+      ],
+      [
         'a missing price',
         { vm: { templateWeights: {}, stateWeights: {} } },
         'vm.pricePerHour',

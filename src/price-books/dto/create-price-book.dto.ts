@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Decimal } from '../../rating/core/decimal';
 import { nonNegativeDecimal } from '../../common/decimal-input';
 import { parseRfc3339 } from '../../common/time';
 import { isKnownCurrency } from '../../rating/core/money';
@@ -6,16 +7,41 @@ import { isKnownCurrency } from '../../rating/core/money';
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const TENANT_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-const weights = z.record(z.string(), nonNegativeDecimal).superRefine((rec, ctx) => {
-  for (const k of Object.keys(rec)) {
-    if (!NAME.test(k))
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: [k],
-        message: 'template names are 1–64 chars of [A-Za-z0-9._-]',
-      });
-  }
-});
+/**
+ * Template name → weight. Not `z.record`: it drops a member named
+ * `__proto__` without a word, and template names are the control plane's
+ * data (an event may name that template). Every own member is kept, and the
+ * result is built with `Object.fromEntries`, which defines members instead
+ * of assigning them.
+ */
+const weights = z
+  .custom<Record<string, unknown>>(
+    (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
+    (v) => ({
+      message: v === undefined ? 'is required' : 'must be an object of template names and weights',
+    }),
+  )
+  .transform((rec, ctx) => {
+    const entries: [string, Decimal][] = [];
+    for (const k of Object.keys(rec)) {
+      if (!NAME.test(k))
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [k],
+          message: 'template names are 1–64 chars of [A-Za-z0-9._-]',
+        });
+      const w = nonNegativeDecimal.safeParse(rec[k]);
+      if (w.success) entries.push([k, w.data]);
+      else
+        for (const issue of w.error.issues)
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: [k, ...issue.path],
+            message: issue.message,
+          });
+    }
+    return Object.fromEntries(entries);
+  });
 
 const tier = z
   .object({ upToGb: nonNegativeDecimal.nullable(), pricePerGbHour: nonNegativeDecimal })
