@@ -13,13 +13,15 @@ export interface TransactionOptions {
    */
   retryTransient?: boolean;
   attempts?: number;
+  /** `REPEATABLE READ`: every statement reads one snapshot (for reads that must agree). */
+  isolation?: 'READ COMMITTED' | 'REPEATABLE READ';
 }
 
 const codeOf = (err: unknown) =>
   (err as { driverError?: { code?: string } }).driverError?.code ?? (err as { code?: string }).code;
 
 /**
- * Runs `work` in one READ COMMITTED transaction, re-running it from the start
+ * Runs `work` in one READ COMMITTED (or `isolation`) transaction, re-running it from the start
  * (with jittered exponential backoff) when PostgreSQL aborts it for a
  * deadlock or serialization failure, and — with `retryTransient` — when the
  * connection fails. `work` must only talk to the database through `em`.
@@ -32,7 +34,7 @@ export async function inTransaction<T>(
   const attempts = options.attempts ?? (options.retryTransient ? 4 : 5);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await dataSource.transaction(work);
+      return await dataSource.transaction(options.isolation ?? 'READ COMMITTED', work);
     } catch (err) {
       const code = codeOf(err);
       const retryable =

@@ -3,7 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { inTransaction } from '../database/transaction';
 import { ProblemException } from '../common/problem/problem';
 import type { AppConfig } from '../config/env.schema';
 import { formatMoney, nextPeriod, periodOf, periodRange } from '../rating/core';
@@ -170,11 +171,27 @@ export class StatementsService {
     return rendered;
   }
 
-  async statement(tenantId: string, period: string, now = Date.now()): Promise<StatementView> {
+  /**
+   * Built from one snapshot: a finalization committing between two reads
+   * (the tenant's invoice, then the latest finalized period) answered a
+   * just-invoiced tenant "finalized, no invoice, 0.00".
+   */
+  statement(tenantId: string, period: string, now = Date.now()): Promise<StatementView> {
     if (periodRange(period).start > now) throw ProblemException.periodNotStarted(period);
-    const em = this.dataSource.manager;
+    return inTransaction(this.dataSource, (em) => this.statementIn(em, tenantId, period, now), {
+      isolation: 'REPEATABLE READ',
+      retryTransient: true,
+    });
+  }
+
+  private async statementIn(
+    em: EntityManager,
+    tenantId: string,
+    period: string,
+    now: number,
+  ): Promise<StatementView> {
     const invoice = await this.repo.invoiceOf(em, tenantId, period);
-    if (invoice) return this.frozen(invoice);
+    if (invoice) return this.frozen(em, invoice);
     const latestFinalized = await this.periods.latest(em);
     if (latestFinalized !== null && period <= latestFinalized) {
       // Finalized without an invoice for this tenant: it had no usage then,
@@ -214,12 +231,19 @@ export class StatementsService {
    * nothing on them are left out.
    */
   async list(tenantId: string, now = Date.now()): Promise<StatementSummaryView[]> {
+    // The three reads from one snapshot, as a statement's (a finalization may
+    // commit between them); not the whole list, whose ended periods come from
+    // the cache or a statement of their own (another connection).
+    const { invoices, first, latestFinalized } = await inTransaction(
+      this.dataSource,
+      async (tx) => ({
+        invoices: await this.repo.invoicesOfTenant(tx, tenantId),
+        first: await this.repo.firstUsageOfTenant(tx, tenantId),
+        latestFinalized: await this.periods.latest(tx),
+      }),
+      { isolation: 'REPEATABLE READ', retryTransient: true },
+    );
     const em = this.dataSource.manager;
-    const [invoices, first, latestFinalized] = await Promise.all([
-      this.repo.invoicesOfTenant(em, tenantId),
-      this.repo.firstUsageOfTenant(em, tenantId),
-      this.periods.latest(em),
-    ]);
     const byPeriod = new Map(invoices.map((i) => [i.period, i]));
     const periods = new Set(byPeriod.keys());
     if (first !== null)
@@ -263,8 +287,8 @@ export class StatementsService {
     return out;
   }
 
-  private async frozen(invoice: InvoiceRow): Promise<StatementView> {
-    const lines = await this.repo.invoiceLines(this.dataSource.manager, invoice.id);
+  private async frozen(em: EntityManager, invoice: InvoiceRow): Promise<StatementView> {
+    const lines = await this.repo.invoiceLines(em, invoice.id);
     return {
       tenantId: invoice.tenant_id,
       period: invoice.period,
