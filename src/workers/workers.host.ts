@@ -98,9 +98,10 @@ export class WorkersHost implements OnApplicationBootstrap, OnApplicationShutdow
     );
     for (const w of [collector, rating]) {
       w.on('error', (err) => this.logger.warn(`worker ${w.name}: ${err.message}`));
-      w.on('failed', (job, err) =>
-        this.logger.warn(`job ${w.name}/${job?.id} failed: ${err.message}`),
-      );
+      w.on('failed', (job, err) => {
+        this.metrics.jobFailures.inc({ queue: w.name });
+        this.logger.warn(`job ${w.name}/${job?.id} failed: ${err.message}`);
+      });
       this.workers.push(w);
     }
     this.scheduler = new Queue(RATING_QUEUE, {
