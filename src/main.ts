@@ -15,6 +15,9 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
  * apply migrations under an advisory lock, warn about server settings that
  * slow the service down over time, then serve.
  */
+/** How long in-flight requests and jobs get to finish once the service stops accepting. */
+const DRAIN_LIMIT_MS = 25_000;
+
 async function main(): Promise<void> {
   const env = parseEnv(process.env);
   const local = await resolveLocalServices(env, {
@@ -46,15 +49,18 @@ async function main(): Promise<void> {
     stopping = true;
     say(`[shutdown] ${signal}: draining (readiness is red)`);
     app.get(LifecycleService).startDraining();
-    const forced = setTimeout(() => {
-      say('[shutdown] grace period over, exiting');
-      process.exit(1);
-    }, 25_000);
-    forced.unref();
     // Keep serving while load balancers notice readiness is red, then stop
-    // accepting, finish in-flight requests and jobs, close pools.
+    // accepting, finish in-flight requests and jobs, close pools. The drain
+    // gets DRAIN_LIMIT_MS from its start, after the delay: counted from the
+    // signal, a SHUTDOWN_DELAY_MS over that limit meant no drain at all.
     new Promise((r) => setTimeout(r, config.SHUTDOWN_DELAY_MS))
-      .then(() => app.close())
+      .then(() => {
+        setTimeout(() => {
+          say('[shutdown] grace period over, exiting');
+          process.exit(1);
+        }, DRAIN_LIMIT_MS).unref();
+        return app.close();
+      })
       .then(() => local.stop())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
