@@ -14,6 +14,7 @@ import { ProblemException } from './common/problem/problem';
 import { sendProblem, toProblem } from './common/problem/problem.filter';
 import type { AppConfig } from './config/env.schema';
 import { MAX_REQUEST_BYTES } from './events/ingest.service';
+import { LifecycleService } from './lifecycle/lifecycle.service';
 import { setupOpenApi } from './openapi/openapi';
 import { serveCachedStatementsFirst } from './statements/statement-fast-path';
 
@@ -52,6 +53,11 @@ export async function createApp(
     // as "not valid JSON" where the queue stored it. It stays an own data
     // member: the service reads members as own properties and builds objects
     // with Object.fromEntries, never by merging a body into another object.
+    // A request routed while the server closes (a keep-alive connection's
+    // next request) is served, with `Connection: close`: Fastify's default
+    // answered it its own 503 JSON, not a problem document, though the
+    // database pool closes only after the HTTP server (Nest's order).
+    return503OnClosing: false,
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
     clientErrorHandler: problemClientErrorHandler,
@@ -102,12 +108,32 @@ export async function createApp(
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
     fastify.getDefaultJsonParser('ignore', 'ignore'),
   );
+  closeConnectionsWhenDraining(app);
   authenticateBeforeBodies(app);
   serveCachedStatementsFirst(app);
   // GET /docs (UI) and GET /docs-json (OpenAPI 3), unauthenticated, for every ROLE.
   setupOpenApi(app);
   await app.init();
   return app;
+}
+
+/**
+ * Once draining (SIGTERM), every answer carries `Connection: close`, so
+ * clients take their next request elsewhere. A keep-alive connection whose
+ * request was in flight when the server began to close otherwise stayed
+ * open, idle, and held the close (Node closes idle connections once, at its
+ * start) until the client's keep-alive timeout: up to Fastify's 72 s,
+ * beyond the 25 s the process gives itself.
+ */
+function closeConnectionsWhenDraining(app: NestFastifyApplication): void {
+  const lifecycle = app.get(LifecycleService, { strict: false });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', (_request, reply, payload, done) => {
+      if (lifecycle.draining) reply.header('connection', 'close');
+      done(null, payload);
+    });
 }
 
 /**
